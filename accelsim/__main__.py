@@ -1,0 +1,3 @@
+from .cli.main import console_entry
+
+console_entry()

@@ -1,0 +1,1 @@
+"""Command-line interface. Each subcommand is a module in :mod:`accelsim.cli.commands`."""

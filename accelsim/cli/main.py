@@ -1,0 +1,83 @@
+"""``accelsim`` entry point: builds the parser from the command modules and maps errors to exit codes.
+
+Exit status: 0 success, 2 bad input (a message naming file, line, column and field), 1 internal
+error (a short message; ``--debug`` shows the traceback), 130 interrupted.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+from .. import __version__
+from ..errors import AccelsimError
+from . import commands as _commands_pkg
+
+ISSUES_URL = "the accelsim issue tracker"
+
+
+def _command_modules():
+    names = sorted(m.name for m in pkgutil.iter_modules(_commands_pkg.__path__) if not m.name.startswith("_"))
+    return [importlib.import_module(f"{_commands_pkg.__name__}.{name}") for name in names]
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors exit with status 2 and a one-line message."""
+
+    def error(self, message):  # noqa: D401 - argparse API
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="accelsim",
+        description="Cycle-level simulator of deep-learning accelerators. "
+        "Describe an accelerator in YAML, pick a workload, read cycles, time, energy and utilization.",
+    )
+    parser.add_argument("--version", action="version", version=f"accelsim {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the Python traceback of internal errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for module in _command_modules():
+        cmd = sub.add_parser(module.NAME, help=module.HELP, description=getattr(module, "DESCRIPTION", module.HELP))
+        cmd.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the Python traceback of internal errors")
+        module.add_arguments(cmd)
+        cmd.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI with ``argv`` (default ``sys.argv[1:]``) and return the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits on --help and usage errors
+        return int(exc.code or 0) if isinstance(exc.code, int) else 2
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args._run(args) or 0)
+    except AccelsimError as exc:
+        print(f"accelsim: error: {exc}", file=sys.stderr)
+        return exc.exit_status
+    except KeyboardInterrupt:
+        print("accelsim: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # an internal error: a bug, not the user's fault
+        if getattr(args, "debug", False):
+            raise
+        print(
+            f"accelsim: internal error: {type(exc).__name__}: {exc}\n"
+            f"This is a bug in accelsim; please report it to {ISSUES_URL} with the command you ran. "
+            "Re-run with --debug for the traceback.",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def console_entry() -> None:
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Results of a run and their renderings (table, JSON, CSV)."""

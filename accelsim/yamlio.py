@@ -1,0 +1,132 @@
+"""Safe YAML loading that keeps where every value came from.
+
+Only ``yaml.SafeLoader`` constructs are allowed (nothing is evaluated). Duplicate keys, alias bombs
+and non-string keys are rejected with a location. Mappings come back as :class:`MarkedDict` and
+sequences as :class:`MarkedList`, whose ``.marks`` give the :class:`Location` of each entry.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import AccelsimError, Location
+
+MAX_YAML_BYTES = 16 * 1024 * 1024
+MAX_ALIASES = 1000
+
+
+class MarkedDict(dict):
+    """A dict that remembers the location of each key's value (``marks[key]``) and of itself."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.marks: dict[str, Location] = {}
+        self.location: Location | None = None
+
+
+class MarkedList(list):
+    """A list that remembers the location of each item (``marks[i]``) and of itself."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.marks: list[Location] = []
+        self.location: Location | None = None
+
+
+def _loc(file: str | None, mark) -> Location:
+    return Location(file, mark.line + 1, mark.column + 1)
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that builds marked containers and counts aliases."""
+
+    source_name: str | None = None
+    alias_count = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            self.alias_count += 1
+            if self.alias_count > MAX_ALIASES:
+                event = self.peek_event()
+                raise AccelsimError(
+                    f"more than {MAX_ALIASES} YAML aliases; anchors/aliases this heavy are refused",
+                    _loc(self.source_name, event.start_mark),
+                )
+        return super().compose_node(parent, index)
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> MarkedDict:
+    loader.flatten_mapping(node)
+    result = MarkedDict()
+    result.location = _loc(loader.source_name, node.start_mark)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str):
+            raise AccelsimError(
+                f"keys must be strings, got {type(key).__name__} {key!r}",
+                _loc(loader.source_name, key_node.start_mark),
+            )
+        if key in result:
+            raise AccelsimError(
+                f"duplicate key '{key}' (first given at line {result.marks[key].line})",
+                _loc(loader.source_name, key_node.start_mark),
+            )
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.marks[key] = _loc(loader.source_name, value_node.start_mark)
+    return result
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> MarkedList:
+    result = MarkedList()
+    result.location = _loc(loader.source_name, node.start_mark)
+    for child in node.value:
+        result.append(loader.construct_object(child, deep=True))
+        result.marks.append(_loc(loader.source_name, child.start_mark))
+    return result
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def load_yaml_text(text: str, source_name: str | None = None) -> Any:
+    """Parse YAML text into marked containers; raise :class:`AccelsimError` on any problem."""
+    if len(text) > MAX_YAML_BYTES:
+        raise AccelsimError(f"file is larger than {MAX_YAML_BYTES // (1024 * 1024)} MiB", Location(source_name))
+    loader = _Loader(text)
+    loader.source_name = source_name
+    try:
+        return loader.get_single_data()
+    except AccelsimError:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = _loc(source_name, mark) if mark is not None else Location(source_name)
+        raise AccelsimError(f"not valid YAML: {exc.problem or exc.context}", where) from None
+    except yaml.YAMLError as exc:
+        raise AccelsimError(f"not valid YAML: {exc}", Location(source_name)) from None
+    except RecursionError:
+        raise AccelsimError("YAML nesting is too deep", Location(source_name)) from None
+    finally:
+        loader.dispose()
+
+
+def load_yaml_file(path: str | Path) -> Any:
+    """Read and parse a YAML file; unreadable or non-UTF-8 files give a clear error."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            raise AccelsimError(f"file is larger than {MAX_YAML_BYTES // (1024 * 1024)} MiB", Location(str(path)))
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise AccelsimError(f"cannot read file: {exc.strerror or exc}", Location(str(path))) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise AccelsimError(f"not UTF-8 text (byte {exc.start})", Location(str(path))) from None
+    if "\x00" in text:
+        raise AccelsimError("binary data, not YAML text", Location(str(path)))
+    return load_yaml_text(text, str(path))
