@@ -2,6 +2,7 @@
 (bytes moved, buffer capacity in elements) and the cost model (energy, area)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .errors import AccelsimError, did_you_mean
@@ -44,13 +45,41 @@ PRECISIONS: dict[str, Precision] = {
 }
 ALIASES = {"fp8": "fp8_e4m3", "float32": "fp32", "float16": "fp16", "half": "fp16", "lns": "lns16"}
 
+# A parametrised log-number-system format: "lns_i<integer bits>f<fraction bits>", e.g. lns_i5f10.
+_LNS_PATTERN = re.compile(r"^lns_i(\d{1,2})f(\d{1,2})$")
+MAX_LNS_LOG_BITS = 40  # integer + fraction bits; wider codes would not fit the int64 kernels
+
+
+def lns_precision(integer_bits: int, fraction_bits: int) -> Precision:
+    """A sign bit plus a two's-complement fixed-point log2|x| of ``integer_bits`` + ``fraction_bits``.
+
+    The integer bits include the sign of the logarithm, so the log code covers
+    [-2**(integer_bits - 1), 2**(integer_bits - 1)) in steps of 2**-fraction_bits.
+    """
+    if integer_bits < 1 or fraction_bits < 0 or integer_bits + fraction_bits > MAX_LNS_LOG_BITS:
+        raise AccelsimError(
+            f"LNS format needs 1 <= integer bits and 0 <= fraction bits with integer + fraction <= "
+            f"{MAX_LNS_LOG_BITS}; got {integer_bits} integer and {fraction_bits} fraction bits"
+        )
+    for known in PRECISIONS.values():
+        if known.kind == "lns" and (known.exponent_bits, known.mantissa_bits) == (integer_bits, fraction_bits):
+            return known
+    return Precision(
+        f"lns_i{integer_bits}f{fraction_bits}", 1 + integer_bits + fraction_bits, "lns",
+        integer_bits, fraction_bits,
+    )
+
 
 def get_precision(name: str) -> Precision:
     """Look a precision up by name or alias; unknown names give a clear error."""
     key = ALIASES.get(str(name).lower(), str(name).lower())
     if key in PRECISIONS:
         return PRECISIONS[key]
+    match = _LNS_PATTERN.match(key)
+    if match:
+        return lns_precision(int(match.group(1)), int(match.group(2)))
     raise AccelsimError(
         f"unknown precision '{name}'{did_you_mean(str(name), PRECISIONS)}; "
-        f"known: {', '.join(sorted(PRECISIONS))}"
+        f"known: {', '.join(sorted(PRECISIONS))}, or lns_i<I>f<F> for a log format with I integer "
+        "and F fraction bits"
     )
