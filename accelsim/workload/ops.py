@@ -412,3 +412,27 @@ class Input(Op):
 OP_TYPES: dict[str, type[Op]] = {
     cls.kind: cls for cls in (Conv2d, MatMul, Elementwise, Activation, Pool, Softmax, Norm, Embedding, DataMovement, Input)
 }
+
+
+@dataclass(frozen=True)
+class SharedWeightMatMul(MatMul):
+    """A fully connected product whose (k × n) weight matrix is owned by another layer.
+
+    Used for an LM head tied to the token embedding (GPT-2) and for the time steps of an unrolled
+    recurrent layer after the first: the weights are read like any FC layer's (``weight_elements``)
+    but counted as parameters only once, by the layer named in ``shared_with``. ``kind`` stays
+    ``"matmul"`` so every consumer of MatMul handles it unchanged.
+    """
+
+    shared_with: str = ""
+
+    @property
+    def params(self) -> int:
+        return 0
+
+    @property
+    def weight_elements(self) -> int:
+        return self.k * self.n + (self.n if self.bias else 0)
+
+
+OP_TYPES["matmul_shared"] = SharedWeightMatMul
