@@ -154,7 +154,7 @@ def resolve_precision(spec: GpuSpec, precision: str, sparse: bool = False) -> tu
     table = spec.sparse_peak_tops if sparse else spec.dense_peak_tops
     for candidate in FALLBACK_CHAINS[key]:
         if candidate in table:
-            if candidate == wanted:
+            if candidate == key and (candidate == wanted or key == "fp8" and wanted.startswith("fp8")):
                 return candidate, ""
             return candidate, (f"{spec.name} has no {'2:4 sparse ' if sparse else ''}{wanted} math; "
                                f"modelled at {candidate}")
