@@ -18,7 +18,7 @@ def _result(clock_mhz=700.0):
         TimelineEvent("matrix", "fc2", "compute", 2800, 3500),
         TimelineEvent("link0", "allreduce", "compute", 3500, 3507),
     )
-    totals = Totals(3507, 3507 / (clock_mhz * 1e6), 100, 1.0, 0.4, 0.1, 1000, {"compute": 2100}, {})
+    totals = Totals(3507, 5.01e-6, 100, 1.0, 0.4, 0.1, 1000, {"compute": 2100}, {})
     layers = tuple(LayerResult(n, "matmul", "matrix", 10, 0, 10, 5, 0.5, 0.0, 0, "compute", {}, 1.0)
                    for n in ("fc1", "relu1", "fc2"))
     return RunResult("toy", "mlp", 8, "int8", clock_mhz, totals, layers, timeline)
