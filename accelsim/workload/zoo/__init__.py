@@ -4,8 +4,8 @@ Modules are discovered by name, so adding a network means adding a module (or an
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 
 @dataclass(frozen=True)
@@ -17,3 +17,16 @@ class ZooEntry:
     description: str
     source: str
     settings: dict = field(default_factory=dict)  # size parameters and their defaults (seq_len=128...)
+
+
+def positive_setting(name: str, value) -> int:
+    """A size setting (seq_len, hidden...) as a positive int; accepts ints and digit strings from the CLI."""
+    from ...errors import WorkloadError
+
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise WorkloadError(f"setting {name} must be a positive integer, got {value!r}", field=name)
+    if value > 10**7:
+        raise WorkloadError(f"setting {name}={value} is unreasonably large (limit 10,000,000)", field=name)
+    return value
