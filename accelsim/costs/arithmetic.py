@@ -1,0 +1,124 @@
+"""Multiplier and adder energy (pJ) and area (um^2) per numeric format at 45 nm.
+
+Formats in Horowitz's table (int8/int16/int32 add, int8/int32 multiply, fp16/fp32 add and multiply)
+use the published numbers. Every other format is DERIVED (an estimate) by these rules, each fitted
+to the published points:
+
+- integer multiplier: proportional to bits^2 (an array multiplier has bits^2 partial-product cells);
+  least-squares fit through the origin on the int8 and int32 points;
+- integer adder: proportional to bits (ripple/prefix adder width); least-squares fit on 8/16/32;
+- float multiplier: a*exponent_bits + c*(mantissa_bits + 1)^2 (exponent adder plus significand
+  multiplier), solved exactly through fp16 and fp32;
+- float adder: proportional to exponent + mantissa + 1 bits (alignment shifter, adder,
+  normaliser), least-squares fit through the origin on fp16 and fp32;
+- LNS (I integer, F fraction bits, w = I + F): multiply = one w-bit integer add; add = two w-bit
+  integer adds (difference and final sum) + one F-bit integer multiply (interpolation) + one w-bit
+  table read costed as a register-file read of w bits;
+- binary (XNOR-popcount): a 1-bit multiply and a 1-bit add by the integer rules.
+
+A MAC costs one multiply plus one add of the same format (a wider accumulator is modelled by
+overriding the MAC energy). Every rule grows with each of bits, exponent bits and mantissa bits, so
+a format that is narrower in every field never costs more (tested with hypothesis).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ..precision import Precision
+from . import tables
+
+
+def _fit_through_origin(points) -> float:
+    """Least-squares c for y = c * x over (x, y) points."""
+    points = tuple(points)
+    return sum(x * y for x, y in points) / sum(x * x for x, _ in points)
+
+
+@dataclass(frozen=True)
+class OperatorCosts:
+    """Coefficients of the derivation rules for one cost kind (energy in pJ or area in um^2)."""
+
+    int_add: Mapping[int, float]  # published points by bit width
+    int_mult: Mapping[int, float]
+    float_add: Mapping[str, float]  # published points by format name
+    float_mult: Mapping[str, float]
+    int_add_per_bit: float
+    int_mult_per_bit2: float
+    float_add_per_bit: float
+    float_mult_per_exponent_bit: float
+    float_mult_per_significand_bit2: float
+    table_read_per_bit: float
+
+
+def _costs(int_add, int_mult, float_add, float_mult, table_read_per_bit) -> OperatorCosts:
+    # float multiply: solve a*e + c*p^2 through (fp16: e5, p11) and (fp32: e8, p24)
+    e16, p16, e32, p32 = 5, 11, 8, 24
+    m16, m32 = float_mult["fp16"], float_mult["fp32"]
+    c = (m32 - m16 * e32 / e16) / (p32**2 - p16**2 * e32 / e16)
+    a = (m16 - c * p16**2) / e16
+    return OperatorCosts(
+        int_add, int_mult, float_add, float_mult,
+        int_add_per_bit=_fit_through_origin(int_add.items()),
+        int_mult_per_bit2=_fit_through_origin((b * b, v) for b, v in int_mult.items()),
+        float_add_per_bit=_fit_through_origin(((16, float_add["fp16"]), (32, float_add["fp32"]))),
+        float_mult_per_exponent_bit=a,
+        float_mult_per_significand_bit2=c,
+        table_read_per_bit=table_read_per_bit,
+    )
+
+
+ENERGY_45NM = _costs(tables.INT_ADD_PJ, tables.INT_MULT_PJ, tables.FLOAT_ADD_PJ,
+                     tables.FLOAT_MULT_PJ, tables.REGISTER_FILE_32BIT_PJ / 32)
+# Table-read area: a small ROM/register cell per bit, estimated at one 8-bit-adder bit (E).
+AREA_45NM = _costs(tables.INT_ADD_UM2, tables.INT_MULT_UM2, tables.FLOAT_ADD_UM2,
+                   tables.FLOAT_MULT_UM2, tables.INT_ADD_UM2[8] / 8)
+
+
+def int_add(costs: OperatorCosts, bits: int) -> float:
+    """Cost of a ``bits``-bit integer add."""
+    return costs.int_add.get(bits, costs.int_add_per_bit * bits)
+
+
+def int_mult(costs: OperatorCosts, bits: int) -> float:
+    """Cost of a ``bits`` x ``bits`` integer multiply."""
+    return costs.int_mult.get(bits, costs.int_mult_per_bit2 * bits * bits)
+
+
+def multiply(costs: OperatorCosts, p: Precision) -> float:
+    """Cost of one multiply in format ``p`` at 45 nm."""
+    if p.kind in ("int", "binary"):
+        return int_mult(costs, p.bits)
+    if p.kind == "float":
+        if p.name in costs.float_mult:
+            return costs.float_mult[p.name]
+        significand = p.mantissa_bits + 1
+        return (costs.float_mult_per_exponent_bit * p.exponent_bits
+                + costs.float_mult_per_significand_bit2 * significand * significand)
+    if p.kind == "lns":
+        return int_add(costs, p.exponent_bits + p.mantissa_bits)
+    raise ValueError(f"no cost rule for precision kind {p.kind!r}")
+
+
+def add(costs: OperatorCosts, p: Precision) -> float:
+    """Cost of one add in format ``p`` at 45 nm."""
+    if p.kind in ("int", "binary"):
+        return int_add(costs, p.bits)
+    if p.kind == "float":
+        if p.name in costs.float_add:
+            return costs.float_add[p.name]
+        return costs.float_add_per_bit * (p.exponent_bits + p.mantissa_bits + 1)
+    if p.kind == "lns":
+        width = p.exponent_bits + p.mantissa_bits
+        return (2 * int_add(costs, width) + int_mult(costs, p.mantissa_bits)
+                + costs.table_read_per_bit * width)
+    raise ValueError(f"no cost rule for precision kind {p.kind!r}")
+
+
+def is_published(p: Precision) -> tuple[bool, bool]:
+    """Whether the (multiply, add) energies of ``p`` are published numbers (not derived)."""
+    if p.kind == "int":
+        return p.bits in tables.INT_MULT_PJ, p.bits in tables.INT_ADD_PJ
+    if p.kind == "float":
+        return p.name in tables.FLOAT_MULT_PJ, p.name in tables.FLOAT_ADD_PJ
+    return False, False

@@ -1,0 +1,208 @@
+"""Energy model: per-action energies for one architecture and the energy of an activity.
+
+The engine counts actions (MACs by precision, vector ops, register-file/SRAM/DRAM bytes, wire
+byte-millimetres, link bytes) and calls :func:`energy_by_component`. The per-action energies come
+from :func:`energy_params`: Horowitz's 45 nm table (tables.py), derived where a format is not in
+the table (arithmetic.py), SRAM by capacity (sram.py), scaled to the node (scaling.py), with
+unit-suffixed overrides taking precedence. All energies are in pJ; the results are in joules.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from ..errors import AccelsimError, did_you_mean
+from ..precision import PRECISIONS, Precision, get_precision
+from . import arithmetic, scaling, tables
+from .sram import sram_pj_per_byte_45nm
+
+PJ = 1e-12  # joules per picojoule
+BUFFER_KEYS = ("sram_pj_per_byte", "sram_read_pj_per_byte", "sram_write_pj_per_byte")
+SCALAR_KEYS = ("register_file_pj_per_byte", "dram_pj_per_byte", "wire_pj_per_byte_mm",
+               "link_pj_per_byte")
+
+
+@dataclass(frozen=True)
+class Activity:
+    """Action counts for one layer or one run."""
+
+    macs_by_precision: Mapping[str, int]  # multiply-accumulates, e.g. {"int8": 1_000_000}
+    vector_ops_by_precision: Mapping[str, int]  # elementwise/nonlinear ops on vector units
+    register_file_bytes: int  # bytes read + written in PE register files
+    sram_read_bytes: Mapping[str, int]  # keyed by buffer name
+    sram_write_bytes: Mapping[str, int]
+    dram_bytes: int  # bytes read + written off chip
+    wire_byte_mm: float = 0.0  # bytes moved times millimetres travelled on chip
+    link_bytes: int = 0  # bytes over chip-to-chip links
+
+
+@dataclass(frozen=True)
+class EnergyParams:
+    """Resolved per-action energies (pJ) for one architecture at one node."""
+
+    process_nm: float
+    dram_kind: str
+    energy_factor: float  # logic energy relative to 45 nm
+    mac_pj: Mapping[str, float]  # per MAC, by precision name
+    vector_op_pj: Mapping[str, float]  # per vector op, by precision name
+    register_file_pj_per_byte: float
+    sram_read_pj_per_byte: Mapping[str, float]  # by buffer name
+    sram_write_pj_per_byte: Mapping[str, float]
+    dram_pj_per_byte: float
+    wire_pj_per_byte_mm: float
+    link_pj_per_byte: float
+    overridden: tuple[str, ...] = field(default=())  # override names applied
+
+    def mac_energy_pj(self, precision: str) -> float:
+        """Energy of one MAC in ``precision`` (any registry name, alias or lns_i<I>f<F>)."""
+        return self._per_op(precision, self.mac_pj, "macs_by_precision")
+
+    def vector_op_energy_pj(self, precision: str) -> float:
+        """Energy of one vector-unit op in ``precision``."""
+        return self._per_op(precision, self.vector_op_pj, "vector_ops_by_precision")
+
+    def _per_op(self, precision: str, table: Mapping[str, float], field_name: str) -> float:
+        if precision in table:
+            return table[precision]
+        try:
+            p = get_precision(precision)
+        except AccelsimError as exc:
+            raise AccelsimError(exc.message, field=f"{field_name}.{precision}") from None
+        if p.name in table:
+            return table[p.name]
+        return mac_pj_45nm(p) * self.energy_factor  # a parametrised format (lns_i<I>f<F>)
+
+
+def mac_pj_45nm(p: Precision) -> float:
+    """One multiply plus one add of format ``p`` at 45 nm, pJ."""
+    return arithmetic.multiply(arithmetic.ENERGY_45NM, p) + arithmetic.add(arithmetic.ENERGY_45NM, p)
+
+
+def override_names(buffers: Mapping[str, float]) -> list[str]:
+    """Every accepted override name for an architecture with these buffers."""
+    names = [f"mac_{p}_pj" for p in PRECISIONS] + [f"vector_{p}_pj" for p in PRECISIONS]
+    names += list(SCALAR_KEYS)
+    names += [f"{key}:{b}" for key in BUFFER_KEYS for b in buffers]
+    return names
+
+
+def _check_value(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise AccelsimError(f"energy override must be a non-negative number of pJ, got {value!r}",
+                            field=f"overrides.{name}")
+    return float(value)
+
+
+def energy_params(process_nm: float, dram_kind: str, buffers: Mapping[str, float],
+                  overrides: Mapping[str, float]) -> EnergyParams:
+    """Per-action energies for an architecture.
+
+    process_nm: logic process node in nm (3-180). dram_kind: one of tables.DRAM_PJ_PER_BYTE
+    (ddr3, ddr4, lpddr4, gddr5, gddr6, hbm, hbm2, hbm2e, hbm3, hbm3e). buffers: on-chip SRAM
+    name -> capacity in KiB. overrides: name -> pJ, taking precedence over the model (see
+    :func:`override_names`); an unknown name is an AccelsimError with a did-you-mean.
+    """
+    factor = scaling.energy_factor(process_nm)
+    kind = str(dram_kind).lower()
+    if kind not in tables.DRAM_PJ_PER_BYTE:
+        raise AccelsimError(
+            f"unknown DRAM kind '{dram_kind}'{did_you_mean(kind, tables.DRAM_PJ_PER_BYTE)}; known: "
+            f"{', '.join(tables.DRAM_PJ_PER_BYTE)}", field="dram_kind"
+        )
+    for name, size_kib in buffers.items():
+        if isinstance(size_kib, bool) or not isinstance(size_kib, (int, float)) or not size_kib > 0:
+            raise AccelsimError(f"buffer size must be a positive number of KiB, got {size_kib!r}",
+                                field=f"buffers.{name}")
+    known = set(override_names(buffers))
+    for name in overrides:
+        if name not in known:
+            raise AccelsimError(f"unknown energy override '{name}'{did_you_mean(name, known)}",
+                                field=f"overrides.{name}")
+    ov = {name: _check_value(name, value) for name, value in overrides.items()}
+
+    mac = {name: ov.get(f"mac_{name}_pj", mac_pj_45nm(p) * factor) for name, p in PRECISIONS.items()}
+    # Estimate: a vector-unit op (scale, bias, activation step) costs one multiply-add.
+    vector = {name: ov.get(f"vector_{name}_pj", mac_pj_45nm(p) * factor)
+              for name, p in PRECISIONS.items()}
+    read, write = {}, {}
+    for name, size_kib in buffers.items():
+        base = ov.get(f"sram_pj_per_byte:{name}", sram_pj_per_byte_45nm(float(size_kib)) * factor)
+        read[name] = ov.get(f"sram_read_pj_per_byte:{name}", base)
+        write[name] = ov.get(f"sram_write_pj_per_byte:{name}", base)
+    wire_28nm = tables.WIRE_PJ_PER_BIT_MM * 8  # Dally, 28 nm
+    wire = wire_28nm * factor / scaling.energy_factor(tables.DALLY_NODE_NM)
+    return EnergyParams(
+        process_nm=float(process_nm),
+        dram_kind=kind,
+        energy_factor=factor,
+        mac_pj=MappingProxyType(mac),
+        vector_op_pj=MappingProxyType(vector),
+        register_file_pj_per_byte=ov.get("register_file_pj_per_byte",
+                                         tables.REGISTER_FILE_32BIT_PJ / 4 * factor),
+        sram_read_pj_per_byte=MappingProxyType(read),
+        sram_write_pj_per_byte=MappingProxyType(write),
+        dram_pj_per_byte=ov.get("dram_pj_per_byte", tables.DRAM_PJ_PER_BYTE[kind]),
+        wire_pj_per_byte_mm=ov.get("wire_pj_per_byte_mm", wire),
+        link_pj_per_byte=ov.get("link_pj_per_byte", tables.OFF_CHIP_LINK_PJ_PER_64BIT / 8),
+        overridden=tuple(sorted(ov)),
+    )
+
+
+def _count(value, field_name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise AccelsimError(f"activity count must be a non-negative number, got {value!r}",
+                            field=f"activity.{field_name}")
+    return value
+
+
+def _buffer_bytes(params: EnergyParams, counts: Mapping[str, int], field_name: str) -> dict[str, float]:
+    out = {}
+    for name, count in counts.items():
+        if name not in params.sram_read_pj_per_byte:
+            raise AccelsimError(
+                f"activity names buffer '{name}', which the architecture does not have"
+                f"{did_you_mean(name, params.sram_read_pj_per_byte)}; buffers: "
+                f"{', '.join(params.sram_read_pj_per_byte) or 'none'}",
+                field=f"activity.{field_name}.{name}",
+            )
+        out[name] = _count(count, f"{field_name}.{name}")
+    return out
+
+
+def energy_by_component(params: EnergyParams, activity: Activity, static_power_w: float,
+                        seconds: float) -> dict[str, float]:
+    """Energy in joules by component: "compute", "register_file", "sram:<buffer>" for every buffer
+    of the architecture, "dram", "interconnect" (on-chip wires + chip-to-chip links) and "static"
+    (static_power_w in W times seconds). The total is ``sum(result.values())`` (see
+    :func:`total_energy_j`)."""
+    _count(static_power_w, "static_power_w")
+    _count(seconds, "seconds")
+    compute_pj = math.fsum(
+        [_count(n, f"macs_by_precision.{p}") * params.mac_energy_pj(p)
+         for p, n in activity.macs_by_precision.items()]
+        + [_count(n, f"vector_ops_by_precision.{p}") * params.vector_op_energy_pj(p)
+           for p, n in activity.vector_ops_by_precision.items()]
+    )
+    reads = _buffer_bytes(params, activity.sram_read_bytes, "sram_read_bytes")
+    writes = _buffer_bytes(params, activity.sram_write_bytes, "sram_write_bytes")
+    result = {
+        "compute": compute_pj * PJ,
+        "register_file": _count(activity.register_file_bytes, "register_file_bytes")
+        * params.register_file_pj_per_byte * PJ,
+    }
+    for name in params.sram_read_pj_per_byte:
+        result[f"sram:{name}"] = (reads.get(name, 0) * params.sram_read_pj_per_byte[name]
+                                  + writes.get(name, 0) * params.sram_write_pj_per_byte[name]) * PJ
+    result["dram"] = _count(activity.dram_bytes, "dram_bytes") * params.dram_pj_per_byte * PJ
+    result["interconnect"] = (_count(activity.wire_byte_mm, "wire_byte_mm") * params.wire_pj_per_byte_mm
+                              + _count(activity.link_bytes, "link_bytes") * params.link_pj_per_byte) * PJ
+    result["static"] = float(static_power_w) * float(seconds)
+    return result
+
+
+def total_energy_j(breakdown: Mapping[str, float]) -> float:
+    """The total of a breakdown from :func:`energy_by_component`: the plain sum of its values in
+    order, so a report's total equals the sum of the components it shows."""
+    return sum(breakdown.values())

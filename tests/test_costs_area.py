@@ -1,0 +1,40 @@
+"""Area model: calibration against published anchors and the breakdown contract."""
+import pytest
+
+from accelsim.costs import area
+from accelsim.costs.area_fit import ANCHORS, fit_area_model, predict_mm2
+from accelsim.errors import AccelsimError
+
+
+def test_shipped_constants_are_the_fit():
+    (overhead, sram, glue), _ = fit_area_model()
+    assert (overhead, sram, glue) == (area.PE_OVERHEAD, area.SRAM_MM2_PER_MIB_28NM, area.GLUE_FRACTION)
+
+
+def test_every_anchor_within_fifteen_percent():
+    for anchor in ANCHORS:
+        predicted = predict_mm2(anchor, area.PE_OVERHEAD, area.SRAM_MM2_PER_MIB_28NM, area.GLUE_FRACTION)
+        assert predicted == pytest.approx(anchor.published_mm2, rel=0.15), anchor.name
+
+
+def test_nvdla_breakdown_matches_anchor_and_sums():
+    parts = area.area_mm2(28, {"int8": 2048}, 512)
+    assert set(parts) == {"pe:int8", "sram", "glue"}
+    assert area.total_area_mm2(parts) == pytest.approx(5.5, rel=0.15)
+    assert parts["glue"] == pytest.approx(area.GLUE_FRACTION * (parts["pe:int8"] + parts["sram"]))
+
+
+def test_lower_precision_and_newer_node_are_smaller():
+    assert area.pe_um2("int8", 28) < area.pe_um2("fp16", 28) < area.pe_um2("fp32", 28)
+    assert area.pe_um2("int4", 28) < area.pe_um2("int8", 28)
+    assert area.pe_um2("int8", 7) < area.pe_um2("int8", 16) < area.pe_um2("int8", 28)
+    assert area.sram_mm2_per_mib(7) < area.sram_mm2_per_mib(28)
+
+
+def test_bad_inputs_are_user_errors():
+    with pytest.raises(AccelsimError, match="unknown precision"):
+        area.area_mm2(28, {"int9": 4}, 0)
+    with pytest.raises(AccelsimError, match="non-negative integer"):
+        area.area_mm2(28, {"int8": -4}, 0)
+    with pytest.raises(AccelsimError, match="KiB"):
+        area.area_mm2(28, {"int8": 4}, -1)

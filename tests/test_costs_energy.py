@@ -1,0 +1,171 @@
+"""Energy model: published anchors, derivation rules, node scaling, API contract, errors."""
+import itertools
+import math
+import subprocess
+import sys
+
+import pytest
+
+from accelsim.costs import arithmetic, scaling
+from accelsim.costs.energy import (
+    Activity,
+    energy_by_component,
+    energy_params,
+    total_energy_j,
+)
+from accelsim.errors import AccelsimError
+
+BUFFERS = {"unified_buffer": 24 * 1024.0, "accumulators": 4096.0, "weight_fifo": 256.0}
+
+
+def _activity(**changes):
+    base = {
+        "macs_by_precision": {"int8": 3_000_000, "bf16": 1_000},
+        "vector_ops_by_precision": {"fp32": 50_000},
+        "register_file_bytes": 2_000_000,
+        "sram_read_bytes": {"unified_buffer": 400_000, "weight_fifo": 10_000},
+        "sram_write_bytes": {"accumulators": 123_456},
+        "dram_bytes": 1_000_000,
+        "wire_byte_mm": 5_000.0,
+        "link_bytes": 4_096,
+    }
+    base.update(changes)
+    return Activity(**base)
+
+
+def test_horowitz_anchors_at_45nm():
+    p = energy_params(45, "ddr3", {"a": 8.0, "b": 32.0, "c": 1024.0}, {})
+    assert p.energy_factor == 1.0
+    assert p.mac_pj["int8"] == pytest.approx(0.2 + 0.03)
+    assert p.mac_pj["int32"] == pytest.approx(3.1 + 0.1)
+    assert p.mac_pj["fp16"] == pytest.approx(1.1 + 0.4)
+    assert p.mac_pj["fp32"] == pytest.approx(3.7 + 0.9)
+    assert p.register_file_pj_per_byte == pytest.approx(1.0 / 4)
+    assert p.sram_read_pj_per_byte["a"] == pytest.approx(10 / 8)
+    assert p.sram_read_pj_per_byte["b"] == pytest.approx(20 / 8)
+    assert p.sram_read_pj_per_byte["c"] == pytest.approx(100 / 8)
+    assert p.dram_pj_per_byte == pytest.approx(640 / 4)
+    assert p.link_pj_per_byte == pytest.approx(500 / 8)
+
+
+def test_derivation_rules_reproduce_published_points_they_did_not_use_exactly():
+    # The bits^2 multiplier rule, fitted on int8 and int32 jointly, predicts int32 within 1 %
+    # and int8 within 5 %; the linear adder rule predicts the 16-bit add within 15 %.
+    e = arithmetic.ENERGY_45NM
+    assert e.int_mult_per_bit2 * 32**2 == pytest.approx(3.1, rel=0.01)
+    assert e.int_mult_per_bit2 * 8**2 == pytest.approx(0.2, rel=0.05)
+    assert e.int_add_per_bit * 16 == pytest.approx(0.05, rel=0.15)
+    # the TPU v1 paper: an 8-bit multiply ~6x less area than fp16, an 8-bit add ~38x less
+    a = arithmetic.AREA_45NM
+    assert a.float_mult["fp16"] / a.int_mult[8] == pytest.approx(6, rel=0.05)
+    assert a.float_add["fp16"] / a.int_add[8] == pytest.approx(38, rel=0.05)
+
+
+def test_sram_energy_grows_with_capacity_and_interpolates_between_points():
+    sizes = [0.5, 2, 8, 16, 32, 256, 1024, 8192, 65536]
+    p = energy_params(45, "ddr3", {f"b{s}": s for s in sizes}, {})
+    values = [p.sram_read_pj_per_byte[f"b{s}"] for s in sizes]
+    assert all(b > a for a, b in itertools.pairwise(values))
+    assert 10 / 8 < p.sram_read_pj_per_byte["b16"] < 20 / 8
+    assert 20 / 8 < p.sram_read_pj_per_byte["b256"] < 100 / 8
+
+
+def test_logic_scales_with_node_but_dram_and_links_do_not():
+    at = {nm: energy_params(nm, "hbm2", {"b": 64.0}, {}) for nm in (7, 16, 28, 45, 90)}
+    macs = [at[nm].mac_pj["int8"] for nm in (7, 16, 28, 45, 90)]
+    assert all(b > a for a, b in itertools.pairwise(macs))
+    assert len({at[nm].dram_pj_per_byte for nm in at}) == 1
+    assert len({at[nm].link_pj_per_byte for nm in at}) == 1
+    ratio = at[28].sram_read_pj_per_byte["b"] / at[45].sram_read_pj_per_byte["b"]
+    assert ratio == pytest.approx(scaling.energy_factor(28))
+    # interpolation between table nodes stays between the neighbours
+    assert scaling.energy_factor(16) < scaling.energy_factor(18) < scaling.energy_factor(20)
+    # Dally's 0.2 pJ/bit/mm wire at 28 nm
+    assert at[28].wire_pj_per_byte_mm == pytest.approx(1.6)
+
+
+def test_hbm_is_three_to_four_times_cheaper_than_ddr_per_byte():
+    ddr = energy_params(28, "ddr3", {}, {}).dram_pj_per_byte
+    hbm = energy_params(28, "HBM2", {}, {}).dram_pj_per_byte
+    assert 3 <= ddr / hbm <= 4
+
+
+def test_components_are_exact_and_sum_to_total():
+    p = energy_params(28, "ddr4", BUFFERS, {})
+    act = _activity()
+    parts = energy_by_component(p, act, static_power_w=12.5, seconds=0.002)
+    assert list(parts) == ["compute", "register_file", "sram:unified_buffer", "sram:accumulators",
+                           "sram:weight_fifo", "dram", "interconnect", "static"]
+    assert sum(parts.values()) == total_energy_j(parts)
+    pj = 1e-12
+    assert parts["compute"] == pytest.approx(
+        (3_000_000 * p.mac_pj["int8"] + 1_000 * p.mac_pj["bf16"] + 50_000 * p.vector_op_pj["fp32"]) * pj)
+    assert parts["register_file"] == pytest.approx(2_000_000 * p.register_file_pj_per_byte * pj)
+    assert parts["sram:accumulators"] == pytest.approx(123_456 * p.sram_write_pj_per_byte["accumulators"] * pj)
+    assert parts["sram:weight_fifo"] == pytest.approx(10_000 * p.sram_read_pj_per_byte["weight_fifo"] * pj)
+    assert parts["dram"] == pytest.approx(1e6 * p.dram_pj_per_byte * pj)
+    assert parts["interconnect"] == pytest.approx((5000 * p.wire_pj_per_byte_mm + 4096 * p.link_pj_per_byte) * pj)
+    assert parts["static"] == 12.5 * 0.002
+    independent = math.fsum(
+        [3e6 * p.mac_pj["int8"], 1e3 * p.mac_pj["bf16"], 5e4 * p.vector_op_pj["fp32"],
+         2e6 * p.register_file_pj_per_byte, 4e5 * p.sram_read_pj_per_byte["unified_buffer"],
+         1e4 * p.sram_read_pj_per_byte["weight_fifo"],
+         123_456 * p.sram_write_pj_per_byte["accumulators"], 1e6 * p.dram_pj_per_byte,
+         5000 * p.wire_pj_per_byte_mm, 4096 * p.link_pj_per_byte]) * pj + 0.025
+    assert total_energy_j(parts) == pytest.approx(independent, rel=1e-12)
+
+
+def test_overrides_take_precedence():
+    p = energy_params(28, "ddr3", BUFFERS, {
+        "mac_int8_pj": 0.5, "dram_pj_per_byte": 20, "sram_pj_per_byte:unified_buffer": 3.0,
+        "sram_write_pj_per_byte:unified_buffer": 4.0, "vector_fp32_pj": 1.25,
+    })
+    assert p.mac_pj["int8"] == 0.5 and p.dram_pj_per_byte == 20.0
+    assert p.sram_read_pj_per_byte["unified_buffer"] == 3.0
+    assert p.sram_write_pj_per_byte["unified_buffer"] == 4.0
+    assert p.vector_op_pj["fp32"] == 1.25
+    assert "mac_int8_pj" in p.overridden
+
+
+def test_unknown_override_names_it_with_did_you_mean():
+    with pytest.raises(AccelsimError) as err:
+        energy_params(28, "ddr3", BUFFERS, {"mac_int8_pJ": 1.0})
+    assert "mac_int8_pJ" in str(err.value) and "did you mean 'mac_int8_pj'" in str(err.value)
+    with pytest.raises(AccelsimError, match="sram_pj_per_byte:unified_buffer"):
+        energy_params(28, "ddr3", BUFFERS, {"sram_pj_per_byte:unified_bufer": 1.0})
+    with pytest.raises(AccelsimError, match="non-negative"):
+        energy_params(28, "ddr3", BUFFERS, {"dram_pj_per_byte": -1})
+
+
+def test_bad_inputs_are_user_errors():
+    with pytest.raises(AccelsimError, match="did you mean 'hbm2'"):
+        energy_params(28, "hmb2", {}, {})
+    with pytest.raises(AccelsimError, match="outside the modelled range"):
+        energy_params(1, "ddr3", {}, {})
+    with pytest.raises(AccelsimError, match="positive"):
+        energy_params(28, "ddr3", {"ub": 0}, {})
+    p = energy_params(28, "ddr3", BUFFERS, {})
+    with pytest.raises(AccelsimError, match="did you mean 'unified_buffer'"):
+        energy_by_component(p, _activity(sram_read_bytes={"unified_bufer": 1}), 0.0, 0.0)
+    with pytest.raises(AccelsimError, match="unknown precision 'int7'"):
+        energy_by_component(p, _activity(macs_by_precision={"int7": 1}), 0.0, 0.0)
+    with pytest.raises(AccelsimError, match="non-negative"):
+        energy_by_component(p, _activity(dram_bytes=-5), 0.0, 0.0)
+
+
+def test_parametrised_lns_and_aliases_are_accepted():
+    p = energy_params(28, "ddr3", {}, {})
+    parts = energy_by_component(p, _activity(macs_by_precision={"lns_i5f10": 10, "fp8": 10, "lns16": 10},
+                                             sram_read_bytes={}, sram_write_bytes={}), 0.0, 0.0)
+    assert parts["compute"] > 0
+    assert p.mac_energy_pj("fp8") == p.mac_pj["fp8_e4m3"]
+    assert p.mac_energy_pj("lns_i7f8") == p.mac_pj["lns16"]
+    assert p.mac_energy_pj("lns_i5f10") < p.mac_energy_pj("lns_i7f12")
+
+
+def test_import_is_cheap():
+    code = ("import sys, accelsim.costs.energy, accelsim.costs.area; "
+            "heavy = {'scipy', 'sklearn', 'matplotlib', 'simpy', 'networkx', 'yaml', 'numpy'}; "
+            "print(sorted(heavy & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
