@@ -18,11 +18,13 @@ MAX_ALIASES = 1000
 
 
 class MarkedDict(dict):
-    """A dict that remembers the location of each key's value (``marks[key]``) and of itself."""
+    """A dict that remembers where each value (``marks[key]``), each key (``key_marks[key]``) and
+    the mapping itself (``location``) stand."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.marks: dict[str, Location] = {}
+        self.key_marks: dict[str, Location] = {}
         self.location: Location | None = None
 
 
@@ -75,6 +77,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> MarkedDict:
             )
         result[key] = loader.construct_object(value_node, deep=True)
         result.marks[key] = _loc(loader.source_name, value_node.start_mark)
+        result.key_marks[key] = _loc(loader.source_name, key_node.start_mark)
     return result
 
 

@@ -16,6 +16,7 @@ CAUSES = (
     "vector",             # non-matrix work on the vector unit(s)
     "scalar",             # control/instruction issue on the scalar unit
     "dependency_stall",   # read-after-write synchronisation between units
+    "host_transfer",      # waiting for the host link (PCIe); TPU v1's Table 3 excludes this
     "idle",               # nothing to do
 )
 

@@ -78,6 +78,8 @@ class WorkloadBuilder:
 
     # --- bookkeeping -------------------------------------------------------------------------
     def shape(self, name: str) -> tuple[int, ...]:
+        if name not in self._layers:
+            raise WorkloadError(f"input '{name}' is not defined before this layer")
         return self._layers[name].op.output_shape
 
     def add(self, name: str, op: O.Op, inputs: tuple[str, ...] | list[str] = (), phase: str = "forward") -> str:

@@ -68,7 +68,7 @@ def load_workload_yaml(path: str | Path, batch: int | None = None) -> Workload:
     known = {"version", "name", "description", "batch", "inputs", "layers", "source"}
     for key in doc:
         if key not in known:
-            raise _err(f"unknown key{did_you_mean(key, known)}; expected one of {', '.join(sorted(known))}", doc.marks[key], key)
+            raise _err(f"unknown key{did_you_mean(key, known)}; expected one of {', '.join(sorted(known))}", doc.key_marks[key], key)
     for key in ("name", "inputs", "layers"):
         if key not in doc:
             raise _err(f"missing required key '{key}'", doc.location, key)
@@ -110,7 +110,7 @@ def load_workload_yaml(path: str | Path, batch: int | None = None) -> Workload:
             if key not in COMMON_FIELDS and key not in required and key not in optional:
                 allowed = set(COMMON_FIELDS) | set(required) | set(optional)
                 raise _err(f"unknown key for op '{op}'{did_you_mean(key, allowed)}; allowed: {', '.join(sorted(allowed))}",
-                           item.marks[key], f"{field}.{key}")
+                           item.key_marks[key], f"{field}.{key}")
         for key in required:
             if key not in item:
                 raise _err(f"op '{op}' needs '{key}'", where, field)

@@ -1,0 +1,42 @@
+"""Public entry point: ``simulate(arch, workload, ...) -> RunResult``.
+
+spec + workload -> lowering -> engine (units, memory) -> costs -> report, in one call.
+"""
+from __future__ import annotations
+
+from .errors import AccelsimError
+from .report.results import RunResult
+from .spec.arch import ArchSpec
+from .workload.graph import Workload
+
+MAX_LAYERS = 1_000_000
+
+
+def simulate(arch: str | ArchSpec, workload: str | Workload, batch: int | None = None, precision: str | None = None,
+             overrides: tuple[str, ...] | list[str] = (), settings: dict | None = None) -> RunResult:
+    """Simulate ``workload`` on ``arch``.
+
+    ``arch``: a shipped name, a YAML path or an ArchSpec; ``overrides``: ``field.path=value``
+    strings applied to the arch; ``workload``: a built-in name, a file path or a Workload;
+    ``batch``: overrides the workload's default batch; ``settings``: size parameters of a
+    built-in workload (e.g. ``{"seq_len": 384}``); ``precision``: operand precision (default:
+    the arch's).
+    """
+    from .engine.simulator import simulate_program
+    from .lower.lowering import lower
+    from .report.build import build_result
+    from .spec.loader import load_arch
+    from .workload.registry import load_workload
+
+    if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1 or batch > 10**7):
+        raise AccelsimError(f"batch must be an integer from 1 to 10^7, got {batch!r}", field="--batch")
+    spec = arch if isinstance(arch, ArchSpec) else load_arch(arch, tuple(overrides))
+    if isinstance(workload, Workload):
+        graph = workload
+    else:
+        graph = load_workload(workload, batch, settings)
+    if len(graph.layers) > MAX_LAYERS:
+        raise AccelsimError(f"workload has {len(graph.layers)} layers; at most {MAX_LAYERS} are simulated", field="--workload")
+    program = lower(graph, spec, precision)
+    engine = simulate_program(program, spec)
+    return build_result(spec, graph, program, engine)

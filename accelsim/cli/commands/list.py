@@ -1,0 +1,46 @@
+"""accelsim list: shipped architectures, built-in workloads, precisions, arch fields."""
+from __future__ import annotations
+
+NAME = "list"
+HELP = "list shipped architectures, built-in workloads, precisions or the arch YAML fields"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("what", choices=("archs", "workloads", "precisions", "fields"),
+                        help="archs: name, description, source; workloads: name, default batch, settings, description; "
+                             "precisions: name and bits; fields: every arch YAML field with its unit")
+
+
+def run(args) -> int:
+    if args.what == "archs":
+        from ...spec.loader import load_arch, shipped_archs
+
+        rows = []
+        for name in shipped_archs():
+            spec = load_arch(name)
+            rows.append((name, spec.description, spec.source))
+        width = max(len(r[0]) for r in rows) if rows else 4
+        for name, desc, source in rows:
+            print(f"{name:<{width}}  {desc}\n{'':<{width}}  source: {source}")
+    elif args.what == "workloads":
+        from ...workload.registry import builtin_workloads, shipped_workload_files
+
+        entries = builtin_workloads()
+        width = max(len(n) for n in entries)
+        for name, entry in entries.items():
+            settings = ", ".join(f"{k}={v}" for k, v in entry.settings.items())
+            print(f"{name:<{width}}  batch {entry.default_batch:<4} {entry.description}" + (f"  [settings: {settings}]" if settings else ""))
+        for name, path in shipped_workload_files().items():
+            print(f"{name:<{width}}  (YAML) {path.name}")
+    elif args.what == "precisions":
+        from ...precision import PRECISIONS
+
+        for p in PRECISIONS.values():
+            print(f"{p.name:<10} {p.bits:>2} bits  {p.kind}")
+    else:
+        from ...spec.arch import ArchSpec
+        from ...spec.schema import field_docs
+
+        for path, tp, doc in field_docs(ArchSpec):
+            print(f"{path:<40} {doc}")
+    return 0

@@ -1,0 +1,69 @@
+"""Option parsing helpers shared by subcommands (kept light: no heavy imports)."""
+from __future__ import annotations
+
+import argparse
+
+from ..errors import AccelsimError
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def parse_settings(items: list[str] | None) -> dict:
+    """``["seq_len=384", "layers=2"]`` -> ``{"seq_len": 384, "layers": 2}`` (values parsed as YAML scalars)."""
+    import yaml
+
+    out = {}
+    for item in items or ():
+        if "=" not in item:
+            raise AccelsimError(f"expected NAME=VALUE, got {item!r}", field="--setting")
+        key, raw = item.split("=", 1)
+        try:
+            out[key.strip()] = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            raise AccelsimError(f"cannot parse value {raw!r}", field=f"--setting {key}") from None
+    return out
+
+
+def add_target_options(parser: argparse.ArgumentParser, *, many_archs: bool = False) -> None:
+    """--arch/--workload/--batch/--precision/--set/--setting, as every simulating command takes them."""
+    if many_archs:
+        parser.add_argument("--arch", action="append", required=True, metavar="NAME|PATH",
+                            help="architecture: a shipped name (see `accelsim list archs`) or a YAML file; repeatable")
+    else:
+        parser.add_argument("--arch", required=True, metavar="NAME|PATH",
+                            help="architecture: a shipped name (see `accelsim list archs`) or a YAML file")
+    parser.add_argument("--workload", required=True, metavar="NAME|PATH",
+                        help="workload: a built-in name (see `accelsim list workloads`), a workload YAML, an ONNX model or a SCALE-Sim topology CSV")
+    parser.add_argument("--batch", type=positive_int, metavar="N", help="batch size in samples (default: the workload's own)")
+    parser.add_argument("--precision", metavar="NAME",
+                        help="operand precision, e.g. int8, bf16, fp16, fp8_e4m3, lns16 (default: the arch's default_precision)")
+    parser.add_argument("--set", action="append", default=[], metavar="FIELD.PATH=VALUE", dest="overrides",
+                        help="override an arch field, e.g. matrix_unit.clock_mhz=1050 or memories.unified_buffer.size_kib=8192 "
+                             "(units as in the field name); repeatable")
+    parser.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE",
+                        help="size parameter of a built-in workload, e.g. seq_len=384 (see `accelsim list workloads`); repeatable")
+
+
+def add_output_options(parser: argparse.ArgumentParser, formats=("table", "json", "csv")) -> None:
+    parser.add_argument("--format", choices=formats, default=formats[0], help="output format (default: %(default)s)")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE (atomically) instead of standard output")
+
+
+def emit(text: str, output: str | None) -> None:
+    """Print ``text`` or write it atomically to ``output``."""
+    import sys
+
+    if output:
+        from ..atomic import write_atomic
+
+        write_atomic(output, text)
+    else:
+        sys.stdout.write(text)

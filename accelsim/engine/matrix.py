@@ -1,0 +1,70 @@
+"""Matrix-unit timing of one lowered GEMM task: dataflow mapping + the Cython fold pipeline."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .._native.systolic import gemm_fold_pipeline
+from ..lower.work import GemmWork
+from ..spec.arch import MatrixUnitSpec
+
+
+@dataclass(frozen=True)
+class MatrixTiming:
+    """Cycles of one GEMM task on the matrix unit(s), split by cause."""
+
+    total: int
+    compute: int
+    weight_load_stall: int
+    weight_shift: int
+    folds: int
+    used_pe_sum: int  # sum over folds of used rows x cols (mapping efficiency = used / (folds x R x C))
+    fetch_cycles: int  # cycles the stationary-operand stream occupies memory
+    fetch_bytes: int
+
+    @property
+    def mapping_efficiency(self) -> float:
+        return 0.0 if self.folds == 0 else self.used_pe_sum / self.folds
+
+
+def dataflow_dims(m: int, k: int, n: int, dataflow: str) -> tuple[int, int, int]:
+    """(dimension on rows, on columns, streamed in time) for a (m x k) . (k x n) GEMM."""
+    if dataflow == "ws":
+        return k, n, m
+    if dataflow == "os":
+        return m, n, k
+    return k, m, n  # is
+
+
+def matrix_timing(gemm: GemmWork, mu: MatrixUnitSpec, fetch_bytes_per_cycle: float) -> MatrixTiming:
+    """Time ``gemm`` on ``mu`` with the stationary operand fetched at ``fetch_bytes_per_cycle``.
+
+    ``count`` groups run back to back with their folds pipelined, so the fill/drain skew is paid
+    once. With several matrix units the output columns (N) are split between them and they share
+    the fetch bandwidth. For OS and IS the weights are the streamed operand; their fetch is
+    compared with the compute time at layer level (a stall when it is longer).
+    """
+    units = mu.count
+    n_per_unit = math.ceil(gemm.n / units)
+    sr, sc, t = dataflow_dims(gemm.m, gemm.k, n_per_unit, mu.dataflow)
+    t_eff = math.ceil(t / gemm.rate)
+    bw = fetch_bytes_per_cycle / units
+    skew = mu.rows + mu.cols - 2
+    shift = mu.shift_cycles if mu.dataflow != "os" else 0
+    stationary_fetch = gemm.fetch_bytes_per_element if mu.dataflow == "ws" else 0.0
+    total, compute, stall, shift_wait, folds, used = gemm_fold_pipeline(
+        sr, sc, t_eff, mu.rows, mu.cols, stationary_fetch, bw, mu.weight_fifo_depth, shift, mu.double_buffered)
+    fetch_bytes = int(math.ceil(gemm.k * gemm.n * gemm.fetch_bytes_per_element)) * gemm.count
+    fetch_cycles = int(math.ceil(fetch_bytes / fetch_bytes_per_cycle)) if fetch_bytes and fetch_bytes_per_cycle > 0 else 0
+    if mu.dataflow != "ws" and fetch_cycles > 0:
+        # streamed weights: the layer cannot finish before its weights have arrived
+        per_group = int(math.ceil(fetch_cycles / gemm.count))
+        extra = max(0, per_group - (total - stall - shift_wait))
+        stall += extra
+        total += extra
+    c = gemm.count
+    if c > 1:
+        total = c * (total - skew) + skew
+        compute = c * (compute - skew) + skew
+        stall, shift_wait, folds, used = c * stall, c * shift_wait, c * folds, c * used
+    return MatrixTiming(total, compute, stall, shift_wait, folds * units, used * units, fetch_cycles, fetch_bytes)

@@ -1,0 +1,172 @@
+"""The event loop: simpy processes for the units, the DMA paths and the scalar issue stage.
+
+Every task waits for its producers and for its instructions to be issued, loads what is not on
+chip, runs on its unit (the matrix unit streams its weights from DRAM while it computes, holding
+the DRAM for the fetch), runs fused output work on the vector unit, and stores what must leave
+the chip. Shared resources (units, DRAM, host link) are simpy Resources, so contention is real.
+Everything reported is derived from the timeline of (track, task, cause, start, end) intervals.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import simpy
+
+from ..lower.work import Program, Task, Transfer
+from ..report.results import TimelineEvent
+from ..spec.arch import ArchSpec
+from .matrix import MatrixTiming, matrix_timing
+
+
+@dataclass(frozen=True)
+class TaskRecord:
+    """What happened to one task."""
+
+    name: str
+    ready_cycle: int
+    start_cycle: int
+    end_cycle: int
+    matrix: MatrixTiming | None
+    dram_read_bytes: int
+    dram_write_bytes: int
+    host_bytes: int
+
+
+@dataclass(frozen=True)
+class EngineResult:
+    total_cycles: int
+    timeline: tuple[TimelineEvent, ...]
+    records: tuple[TaskRecord, ...]
+
+
+class _Machine:
+    """The simulated chip for one run (all state lives here, nothing global)."""
+
+    def __init__(self, env: simpy.Environment, arch: ArchSpec):
+        self.env = env
+        self.arch = arch
+        self.units = {
+            "matrix": simpy.Resource(env, capacity=1),
+            "vector": simpy.Resource(env, capacity=1),
+            "scalar": simpy.Resource(env, capacity=1),
+        }
+        self.dram = simpy.Resource(env, capacity=1)
+        self.host = simpy.Resource(env, capacity=1)
+        self.dram_bytes_per_cycle = arch.dram_bytes_per_cycle
+        self.dram_latency = int(math.ceil(arch.dram.latency_ns * arch.clock_mhz / 1e3))
+        link = arch.host_link
+        self.host_bytes_per_cycle = (link.bandwidth_gbps * 1e9 / (arch.clock_mhz * 1e6)) if link else 0.0
+        self.host_latency = int(math.ceil(link.latency_us * arch.clock_mhz)) if link else 0
+        self.events: list[TimelineEvent] = []
+
+    def log(self, track: str, task: str, cause: str, start: int, end: int) -> None:
+        if end > start:
+            self.events.append(TimelineEvent(track, task, cause, int(start), int(end)))
+
+    def transfer_cycles(self, tr: Transfer) -> tuple[simpy.Resource, str, int]:
+        if "host" in (tr.src, tr.dst):
+            if self.host_bytes_per_cycle <= 0:
+                return self.host, "host_link", 0
+            return self.host, "host_link", self.host_latency + int(math.ceil(tr.nbytes / self.host_bytes_per_cycle))
+        return self.dram, "dram", self.dram_latency + int(math.ceil(tr.nbytes / self.dram_bytes_per_cycle))
+
+    def move(self, task: Task, tr: Transfer, waiting_cause: str):
+        resource, track, cycles = self.transfer_cycles(tr)
+        cause = "host_transfer" if track == "host_link" else waiting_cause
+        start = self.env.now
+        with resource.request() as req:
+            yield req
+            self.log(track, task.name, cause, start, self.env.now)
+            begin = self.env.now
+            yield self.env.timeout(cycles)
+            self.log(track, task.name, cause, begin, self.env.now)
+
+
+def simulate_program(program: Program, arch: ArchSpec) -> EngineResult:
+    """Run ``program`` on ``arch`` and return its timeline and per-task records."""
+    env = simpy.Environment()
+    m = _Machine(env, arch)
+    done = {t.name: env.event() for t in program.tasks}
+    issued = {t.name: env.event() for t in program.tasks}
+    records: dict[str, TaskRecord] = {}
+    su = arch.scalar_unit
+
+    def issue_stage():
+        # the scalar unit issues each task's instructions in program order, running ahead of execution
+        for task in program.tasks:
+            if su is not None and task.scalar_instructions > 0:
+                cycles = int(math.ceil(task.scalar_instructions * su.cpi))
+                if su.clock_mhz and su.clock_mhz != arch.clock_mhz:
+                    cycles = int(math.ceil(cycles * arch.clock_mhz / su.clock_mhz))
+                with m.units["scalar"].request() as req:
+                    yield req
+                    start = env.now
+                    yield env.timeout(cycles)
+                    m.log("scalar", task.name, "scalar", start, env.now)
+            issued[task.name].succeed()
+
+    def run_task(task: Task):
+        yield env.all_of([done[d] for d in task.deps] + [issued[task.name]])
+        ready = env.now
+        for tr in task.loads:
+            yield from m.move(task, tr, "input_stall")
+        start = env.now
+        timing = None
+        if task.unit == "matrix":
+            mu = arch.matrix_unit
+            timing = matrix_timing(task.gemm, mu, m.dram_bytes_per_cycle)
+            with m.units["matrix"].request() as req:
+                yield req
+                begin = env.now
+                if timing.fetch_cycles:
+                    dram_req = m.dram.request()
+                    yield dram_req
+                    m.log("matrix", task.name, "weight_load_stall", begin, env.now)
+                    env.process(_hold(env, m, dram_req, timing.fetch_cycles, task.name))
+                t0 = env.now
+                # causes inside the layer, as consecutive blocks of the counted lengths
+                m.log("matrix", task.name, "weight_load_stall", t0, t0 + timing.weight_load_stall)
+                t1 = t0 + timing.weight_load_stall
+                m.log("matrix", task.name, "weight_shift", t1, t1 + timing.weight_shift)
+                t2 = t1 + timing.weight_shift
+                m.log("matrix", task.name, "compute", t2, t2 + timing.compute)
+                yield env.timeout(timing.total)
+            if task.output_pipeline_cycles:
+                # the output pipeline ran beside the matrix unit; what it has left is exposed
+                exposed = max(task.output_tail_cycles, task.output_pipeline_cycles - timing.total)
+                with m.units["vector"].request() as req:
+                    yield req
+                    m.log("vector", task.name, "vector", begin, begin + timing.total)
+                    tail_start = env.now
+                    yield env.timeout(exposed)
+                    m.log("vector", task.name, "vector", tail_start, env.now)
+        if task.vector_cycles:
+            with m.units["vector"].request() as req:
+                yield req
+                begin = env.now
+                yield env.timeout(task.vector_cycles)
+                m.log("vector", task.name, "vector", begin, env.now)
+        for tr in task.stores:
+            yield from m.move(task, tr, "output_stall")
+        dram_read = sum(tr.nbytes for tr in task.loads if tr.src == "dram") + (timing.fetch_bytes if timing else 0)
+        dram_write = sum(tr.nbytes for tr in task.stores if tr.dst == "dram")
+        host = sum(tr.nbytes for tr in task.loads + task.stores if "host" in (tr.src, tr.dst))
+        records[task.name] = TaskRecord(task.name, ready, start, env.now, timing, dram_read, dram_write, host)
+        done[task.name].succeed()
+
+    env.process(issue_stage())
+    for task in program.tasks:
+        env.process(run_task(task))
+    env.run()
+    total = max((r.end_cycle for r in records.values()), default=0)
+    ordered = tuple(records[t.name] for t in program.tasks)
+    timeline = tuple(sorted(m.events, key=lambda e: (e.start_cycle, e.track, e.layer, e.cause)))
+    return EngineResult(int(total), timeline, ordered)
+
+
+def _hold(env: simpy.Environment, m: _Machine, request, cycles: int, task: str):
+    begin = env.now
+    yield env.timeout(cycles)
+    m.log("dram", task, "weight_load_stall", begin, env.now)
+    m.dram.release(request)

@@ -1,0 +1,1 @@
+"""Lowering: a workload graph + an architecture -> a program of tasks on units (see lowering.py)."""

@@ -1,0 +1,64 @@
+"""What the lowering hands the engine: tasks on units, with their memory transfers."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """``nbytes`` of ``tensor`` moved from memory level ``src`` to ``dst`` (dram, host, or a buffer name)."""
+
+    tensor: str
+    src: str
+    dst: str
+    nbytes: int
+
+
+@dataclass(frozen=True)
+class GemmWork:
+    """``count`` GEMMs of (m x k) . (k x n) run back to back on the matrix unit(s)."""
+
+    m: int
+    k: int
+    n: int
+    count: int
+    #: bytes per stationary-operand element fetched from memory while the GEMM runs (0: resident)
+    fetch_bytes_per_element: float
+    #: MACs per PE per cycle at this precision (1.0 = full rate)
+    rate: float
+
+
+@dataclass(frozen=True)
+class Task:
+    """One schedulable piece of work: a layer plus whatever the architecture fused into it."""
+
+    name: str
+    layers: tuple[str, ...]
+    op: str
+    unit: str  # "matrix", "vector" or "none" (free relabelling / graph input)
+    deps: tuple[str, ...]
+    macs: int
+    gemm: GemmWork | None
+    vector_cycles: int  # cycles of this task's own work on the vector unit (unfused vector ops)
+    #: fused output pipeline on the vector unit, running while the matrix unit works: its total
+    #: cycles (the slowest stage) and the tail that must follow the last column fold
+    output_pipeline_cycles: int
+    output_tail_cycles: int
+    scalar_instructions: float
+    loads: tuple[Transfer, ...]
+    stores: tuple[Transfer, ...]
+    weight_bytes: int
+    input_bytes: int
+    output_bytes: int
+    activation_buffer: str | None  # buffer holding this task's activations, if on chip
+    live_bytes: int  # activation bytes live in the buffer while this task runs
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Program:
+    arch: str
+    workload: str
+    batch: int
+    precision: str
+    tasks: tuple[Task, ...]

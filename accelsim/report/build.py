@@ -1,0 +1,93 @@
+"""Turn the engine's timeline and records into a :class:`RunResult` (the numbers users read)."""
+from __future__ import annotations
+
+import math
+
+from ..costs.energy import Activity, energy_by_component, energy_params
+from ..engine.activity import task_activity
+from ..engine.attribution import attribute
+from ..engine.simulator import EngineResult
+from ..lower.work import Program
+from ..precision import get_precision
+from ..spec.arch import ArchSpec
+from ..workload.graph import Workload
+from .results import LayerResult, RunResult, TrafficRecord, Totals
+
+
+def _add(total: dict[str, float], part: dict[str, float]) -> None:
+    for k, v in part.items():
+        total[k] = total.get(k, 0.0) + v
+
+
+def build_result(arch: ArchSpec, workload: Workload, program: Program, engine: EngineResult) -> RunResult:
+    """Derive every reported number from ``engine``'s timeline and per-task records."""
+    clock_hz = arch.clock_mhz * 1e6
+    peak = arch.matrix_unit.peak_macs_per_cycle if arch.matrix_unit else 0
+    prec = get_precision(program.precision)
+    params = energy_params(arch.technology.process_nm, arch.dram.kind,
+                           {m.name: m.size_kib for m in arch.memories}, arch.energy)
+    by_task: dict[str, list] = {}
+    for event in engine.timeline:
+        by_task.setdefault(event.layer, []).append(event)
+    dram_per_cycle = arch.dram_bytes_per_cycle
+    layers = []
+    dynamic_total: dict[str, float] = {}
+    for task, rec in zip(program.tasks, engine.records):
+        start, end = rec.ready_cycle, rec.end_cycle
+        cycles = end - start
+        causes = attribute(by_task.get(task.name, ()), start, end)
+        act = task_activity(task, rec, arch, prec.bytes)
+        activity = Activity(
+            macs_by_precision={prec.name: act.macs} if act.macs else {},
+            vector_ops_by_precision={prec.name: act.vector_ops} if act.vector_ops else {},
+            register_file_bytes=act.register_file_bytes,
+            sram_read_bytes=act.sram_read_bytes, sram_write_bytes=act.sram_write_bytes,
+            dram_bytes=act.dram_bytes)
+        seconds = cycles / clock_hz
+        energy = energy_by_component(params, activity, arch.technology.static_power_w, seconds)
+        _add(dynamic_total, {k: v for k, v in energy.items() if k != "static"})
+        dram_bytes = act.dram_bytes
+        compute_cycles_at_peak = (task.macs / peak) if (task.macs and peak) else task.vector_cycles
+        memory_cycles = dram_bytes / dram_per_cycle if dram_per_cycle else 0.0
+        bound = "memory" if memory_cycles > compute_cycles_at_peak else "compute"
+        intensity = (task.macs / dram_bytes) if dram_bytes else math.inf
+        traffic = []
+        for buf in sorted(set(act.sram_read_bytes) | set(act.sram_write_bytes)):
+            traffic.append(TrafficRecord("all", buf, act.sram_read_bytes.get(buf, 0), act.sram_write_bytes.get(buf, 0)))
+        if rec.dram_read_bytes or rec.dram_write_bytes:
+            traffic.append(TrafficRecord("all", "dram", rec.dram_read_bytes, rec.dram_write_bytes))
+        if rec.host_bytes:
+            traffic.append(TrafficRecord("all", "host", rec.host_bytes, 0))
+        extra = {"layers": list(task.layers), "ready_cycle": start, "live_activation_bytes": task.live_bytes}
+        if rec.matrix is not None:
+            mt = rec.matrix
+            extra.update(folds=mt.folds, mapping_efficiency=round(mt.used_pe_sum / (mt.folds * arch.matrix_unit.rows * arch.matrix_unit.cols), 6) if mt.folds else 0.0,
+                         gemm={"m": task.gemm.m, "k": task.gemm.k, "n": task.gemm.n, "count": task.gemm.count})
+        if task.notes:
+            extra["notes"] = list(task.notes)
+        layers.append(LayerResult(
+            name=task.name, op=task.op, unit=task.unit, cycles=cycles, start_cycle=start, end_cycle=end,
+            macs=task.macs, utilization=(task.macs / (peak * cycles)) if (peak and cycles) else 0.0,
+            energy_j=sum(energy.values()), dram_bytes=dram_bytes, bound=bound, cycles_by_cause=causes,
+            operational_intensity=intensity, traffic=tuple(traffic), extra=extra))
+    total_cycles = engine.total_cycles
+    seconds = total_cycles / clock_hz
+    macs = sum(t.macs for t in program.tasks)
+    static = arch.technology.static_power_w * seconds
+    components = dict(sorted(dynamic_total.items()))
+    components["static"] = static
+    energy_j = sum(components.values())
+    totals = Totals(
+        cycles=total_cycles, seconds=seconds, macs=macs,
+        tops=(2 * macs / seconds / 1e12) if seconds else 0.0,
+        utilization=(macs / (peak * total_cycles)) if (peak and total_cycles) else 0.0,
+        energy_j=energy_j, dram_bytes=sum(layer.dram_bytes for layer in layers),
+        cycles_by_cause=attribute(engine.timeline, 0, total_cycles), energy_j_by_component=components)
+    summary = {
+        "peak_macs_per_cycle": peak, "clock_mhz": arch.clock_mhz, "dram_bandwidth_gbps": arch.dram.bandwidth_gbps,
+        "peak_tops": 2 * peak * clock_hz / 1e12,
+        "ridge_macs_per_dram_byte": (peak / dram_per_cycle) if dram_per_cycle else math.inf,
+    }
+    return RunResult(arch=arch.name, workload=workload.name, batch=workload.batch, precision=program.precision,
+                     clock_mhz=arch.clock_mhz, totals=totals, layers=tuple(layers), timeline=engine.timeline,
+                     extra={"arch_summary": summary})

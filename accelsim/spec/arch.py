@@ -1,0 +1,161 @@
+"""Architecture spec: what a user writes in ``archs/*.yaml``.
+
+Every key carries its unit. Every field's ``doc`` is shown by ``accelsim list fields``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import AccelsimError, Location, SpecError
+from ..precision import PRECISIONS, get_precision
+from .schema import spec_field
+
+DATAFLOWS = ("ws", "os", "is")
+TENSOR_KINDS = ("weights", "activations", "partial_sums", "inputs", "outputs")
+DRAM_KINDS = ("ddr3", "ddr4", "lpddr4", "lpddr5", "gddr5", "gddr6", "hbm", "hbm2", "hbm2e", "hbm3", "hbm3e", "sram")
+FUSABLE = ("bias", "batch_norm", "relu", "relu6", "sigmoid", "tanh", "gelu", "silu", "pool", "residual_add")
+SUPPORTED_VERSIONS = (1,)
+
+
+@dataclass(frozen=True)
+class TechnologySpec:
+    process_nm: float = spec_field(doc="process node in nm (for energy/area scaling)", min=1, max=1000)
+    static_power_w: float = spec_field(0.0, doc="static (idle/leakage) power of the chip in W", min=0)
+
+
+@dataclass(frozen=True)
+class MatrixUnitSpec:
+    rows: int = spec_field(doc="systolic array rows (PEs); the reduction dimension maps here in WS", min=1, max=1_000_000)
+    cols: int = spec_field(doc="systolic array columns (PEs)", min=1, max=1_000_000)
+    clock_mhz: float = spec_field(doc="clock in MHz", min=1e-3, max=1e6)
+    dataflow: str = spec_field("ws", doc="ws (weight), os (output) or is (input) stationary", choices=DATAFLOWS)
+    precisions: dict[str, float] = spec_field(
+        default_factory=lambda: {"int8": 1.0},
+        doc="supported operand precisions -> MACs per PE per cycle (1.0 full rate, 0.25 quarter)", min=1e-6, max=64)
+    default_precision: str = spec_field("int8", doc="precision used when --precision is not given")
+    accumulator_bits: int = spec_field(32, doc="partial-sum width in bits", min=1, max=128)
+    count: int = spec_field(1, doc="number of identical matrix units working in parallel", min=1, max=1_000_000)
+    double_buffered: bool = spec_field(True, doc="stationary operands double-buffered (next tile loads while one streams)")
+    weight_fifo_depth: int = spec_field(1, doc="stationary tiles buffered between memory and the array", min=1, max=64)
+    weight_shift_cycles: int | None = spec_field(None, doc="cycles to shift one stationary tile in (default: rows)", min=0, max=10**9)
+    fused_ops: tuple[str, ...] = spec_field((), doc=f"ops the output pipeline applies for free: {', '.join(FUSABLE)}", choices=FUSABLE)
+
+    def check(self, where: Location | None, path: str) -> None:
+        for name in self.precisions:
+            try:
+                get_precision(name)
+            except AccelsimError as exc:
+                raise SpecError(exc.message, where, f"{path}.precisions.{name}") from None
+        if self.default_precision not in self.precisions:
+            raise SpecError(f"default_precision '{self.default_precision}' is not among precisions {sorted(self.precisions)}",
+                            where, f"{path}.default_precision")
+
+    @property
+    def shift_cycles(self) -> int:
+        return self.rows if self.weight_shift_cycles is None else self.weight_shift_cycles
+
+    @property
+    def peak_macs_per_cycle(self) -> int:
+        return self.rows * self.cols * self.count
+
+
+@dataclass(frozen=True)
+class VectorUnitSpec:
+    lanes: int = spec_field(doc="SIMD lanes", min=1, max=10_000_000)
+    sublanes: int = spec_field(1, doc="sublanes per lane (TPU v2/v3: 8)", min=1, max=1024)
+    clock_mhz: float | None = spec_field(None, doc="clock in MHz (default: the matrix unit's)", min=1e-3, max=1e6)
+    ops_per_lane_per_cycle: float = spec_field(1.0, doc="element operations per lane (and sublane) per cycle", min=1e-6, max=1024)
+    op_cycles: dict[str, float] = spec_field(default_factory=dict, doc="cost of one element op in lane-cycles, by function (exp: 4 ...); unlisted functions cost 1", min=0, max=1e6)
+    latency_cycles: int = spec_field(0, doc="pipeline latency added once per op", min=0, max=10**9)
+    count: int = spec_field(1, doc="number of identical vector units", min=1, max=100_000)
+
+    @property
+    def elements_per_cycle(self) -> float:
+        return self.lanes * self.sublanes * self.ops_per_lane_per_cycle * self.count
+
+
+@dataclass(frozen=True)
+class ScalarUnitSpec:
+    clock_mhz: float | None = spec_field(None, doc="clock in MHz (default: the matrix unit's)", min=1e-3, max=1e6)
+    cpi: float = spec_field(1.0, doc="cycles per instruction issued", min=0, max=1e6)
+    instructions_per_layer: float = spec_field(0.0, doc="instructions to set up one layer (configuration, sync)", min=0, max=1e9)
+    instructions_per_tile: float = spec_field(0.0, doc="instructions per stationary tile (loop and address control)", min=0, max=1e9)
+
+
+@dataclass(frozen=True)
+class MemorySpec:
+    name: str = spec_field(doc="buffer name, e.g. unified_buffer")
+    size_kib: float = spec_field(doc="capacity in KiB", min=1e-3, max=1e12)
+    holds: tuple[str, ...] = spec_field(doc=f"tensors kept here: {', '.join(TENSOR_KINDS)}", choices=TENSOR_KINDS)
+    read_bytes_per_cycle: float = spec_field(0.0, doc="read bandwidth in bytes per cycle (0: not a limit)", min=0, max=1e12)
+    write_bytes_per_cycle: float = spec_field(0.0, doc="write bandwidth in bytes per cycle (0: not a limit)", min=0, max=1e12)
+    latency_cycles: int = spec_field(1, doc="access latency in cycles", min=0, max=10**9)
+    banks: int = spec_field(1, doc="banks", min=1, max=1_000_000)
+    ports: int = spec_field(1, doc="ports", min=1, max=1024)
+
+    @property
+    def size_bytes(self) -> int:
+        return int(self.size_kib * 1024)
+
+
+@dataclass(frozen=True)
+class DramSpec:
+    kind: str = spec_field(doc=f"technology: {', '.join(DRAM_KINDS)}", choices=DRAM_KINDS)
+    bandwidth_gbps: float = spec_field(doc="peak bandwidth in GB/s (1e9 bytes per second)", min=1e-6, max=1e9)
+    size_gib: float = spec_field(8.0, doc="capacity in GiB", min=1e-6, max=1e9)
+    latency_ns: float = spec_field(100.0, doc="access latency in ns", min=0, max=1e9)
+    channels: int = spec_field(1, doc="independent channels", min=1, max=4096)
+    holds: tuple[str, ...] = spec_field(("weights", "activations"), doc="tensors that live here", choices=TENSOR_KINDS)
+
+
+@dataclass(frozen=True)
+class HostLinkSpec:
+    kind: str = spec_field("pcie3_x16", doc="link name, e.g. pcie3_x16")
+    bandwidth_gbps: float = spec_field(15.75, doc="bandwidth per direction in GB/s", min=1e-6, max=1e9)
+    latency_us: float = spec_field(1.0, doc="per-transfer latency in microseconds", min=0, max=1e9)
+
+
+@dataclass(frozen=True)
+class ArchSpec:
+    version: int = spec_field(doc="spec format version (1)", choices=SUPPORTED_VERSIONS)
+    name: str = spec_field(doc="short name")
+    technology: TechnologySpec = spec_field(doc="process and static power")
+    dram: DramSpec = spec_field(doc="off-chip memory")
+    memories: tuple[MemorySpec, ...] = spec_field(doc="on-chip buffers")
+    description: str = spec_field("", doc="one line")
+    source: str = spec_field("", doc="where the numbers come from")
+    matrix_unit: MatrixUnitSpec | None = spec_field(None, doc="systolic matrix unit")
+    vector_unit: VectorUnitSpec | None = spec_field(None, doc="vector/SIMD unit")
+    scalar_unit: ScalarUnitSpec | None = spec_field(None, doc="scalar/control unit")
+    host_link: HostLinkSpec | None = spec_field(None, doc="link to the host")
+    energy: dict[str, float] = spec_field(default_factory=dict, doc="per-action energy overrides (pJ), e.g. mac_int8_pj", min=0, max=1e9)
+
+    def check(self, where: Location | None, path: str) -> None:
+        if self.matrix_unit is None and self.vector_unit is None:
+            raise SpecError("an architecture needs a matrix_unit or a vector_unit", where, path or "<root>")
+        names = [m.name for m in self.memories]
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise SpecError(f"duplicate memory name(s): {', '.join(sorted(dup))}", where, "memories")
+
+    @property
+    def clock_mhz(self) -> float:
+        """Reference clock of the run (the matrix unit's, else the vector unit's)."""
+        if self.matrix_unit is not None:
+            return self.matrix_unit.clock_mhz
+        return self.vector_unit.clock_mhz or 1000.0
+
+    def memory_holding(self, tensor: str) -> MemorySpec | None:
+        for mem in self.memories:
+            if tensor in mem.holds:
+                return mem
+        return None
+
+    def supported_precisions(self) -> tuple[str, ...]:
+        if self.matrix_unit is not None:
+            return tuple(self.matrix_unit.precisions)
+        return tuple(PRECISIONS)
+
+    @property
+    def dram_bytes_per_cycle(self) -> float:
+        return self.dram.bandwidth_gbps * 1e9 / (self.clock_mhz * 1e6)
