@@ -8,10 +8,8 @@ Rules (docs/architecture.md explains them):
   them in ``matrix_unit.fused_ops`` (bias, batch_norm, activations, pool, residual_add); fused work
   costs vector-unit cycles but no memory round trip.
 - Everything else is vector work: element ops x per-function cost / (lanes x sublanes x rate).
-- Activations live in the buffer that holds ``activations`` while they fit (live tensors are
-  tracked in program order); a tensor that does not fit is written to DRAM and read back by its
-  consumers. Weights stream from DRAM when DRAM holds weights.
-- Graph inputs arrive over the host link; outputs nobody consumes return over it.
+- Weights stream from DRAM when DRAM holds weights.
+- Where activations live, and the transfers that implies, is decided by memory_plan.py.
 """
 from __future__ import annotations
 
@@ -22,6 +20,7 @@ from ..precision import Precision, get_precision
 from ..spec.arch import ArchSpec
 from ..workload import ops as O
 from ..workload.graph import Layer, Workload
+from .memory_plan import place_activations
 from .work import GemmWork, Program, Task, Transfer
 
 
@@ -95,15 +94,11 @@ def lower(workload: Workload, arch: ArchSpec, precision: str | None = None) -> P
             field="--precision")
     elem = prec.bytes
     act_mem = arch.memory_holding("activations")
-    capacity = act_mem.size_bytes if act_mem else 0
     weights_in_dram = "weights" in arch.dram.holds
     consumers = workload.consumers()
     groups = _group_tasks(workload, arch)
     task_of = {layer.name: g[0].name for g in groups for layer in g}
 
-    resident: dict[str, bool] = {}  # tensor (producing task) -> lives on chip
-    live: dict[str, int] = {}  # on-chip tensor -> bytes
-    pending: dict[str, int] = {}  # tensor -> consumers (tasks) still to run
     tasks: list[Task] = []
     for group in groups:
         head, tail = group[0], group[-1]
@@ -111,7 +106,6 @@ def lower(workload: Workload, arch: ArchSpec, precision: str | None = None) -> P
         members = {layer.name for layer in group}
         deps = tuple(dict.fromkeys(task_of[i] for layer in group for i in layer.inputs if i not in members))
         notes: list[str] = []
-        out_tasks = {task_of[c] for c in consumers[tail.name]}
         out_bytes = int(math.ceil(tail.op.output_elements * elem))
         macs = sum(layer.op.macs for layer in group)
         weight_bytes = int(math.ceil(sum(layer.op.weight_elements for layer in group) * elem))
@@ -147,43 +141,10 @@ def lower(workload: Workload, arch: ArchSpec, precision: str | None = None) -> P
             scale = arch.clock_mhz / vu.clock_mhz
             vector_cycles, pipeline_cycles, tail_cycles = (int(math.ceil(c * scale)) for c in (vector_cycles, pipeline_cycles, tail_cycles))
 
-        # --- memory placement ----------------------------------------------------------------
         loads: list[Transfer] = []
-        stores: list[Transfer] = []
-        input_bytes = 0
-        for dep in deps:
-            dep_task = next(t for t in reversed(tasks) if t.name == dep)
-            nbytes = dep_task.output_bytes
-            input_bytes += nbytes
-            if not resident.get(dep, False):
-                loads.append(Transfer(f"input:{dep}", "dram", act_mem.name if act_mem else "unit", nbytes))
-        if isinstance(head.op, O.Input):
-            input_bytes = out_bytes
         if isinstance(head.op, O.Embedding):
             loads.append(Transfer("weights", "dram", act_mem.name if act_mem else "unit", weight_bytes))
-        on_chip_now = sum(live.values())
-        fits = act_mem is not None and on_chip_now + out_bytes <= capacity
-        if isinstance(head.op, O.Input):
-            loads.append(Transfer("input", "host", act_mem.name if fits else "dram", out_bytes))
-        if unit == "none" and not isinstance(head.op, O.Input):
-            # a relabelling: the output is the input, wherever it lives
-            fits = all(resident.get(d, False) for d in deps) if deps else fits
-        elif not fits:
-            stores.append(Transfer("output", act_mem.name if act_mem else "unit", "dram", out_bytes))
-            if act_mem is not None:
-                notes.append(f"output does not fit {act_mem.name} ({(on_chip_now + out_bytes) / 2**20:.1f} MiB live > "
-                             f"{capacity / 2**20:.1f} MiB): spilled to DRAM")
-        if not out_tasks:
-            stores.append(Transfer("output", act_mem.name if fits else "dram", "host", out_bytes))
-        live_bytes = on_chip_now + (out_bytes if fits else 0)
-        resident[name] = fits
-        if fits and out_tasks:
-            live[name] = out_bytes
-        pending[name] = len(out_tasks)
-        for dep in deps:
-            pending[dep] -= 1
-            if pending[dep] == 0:
-                live.pop(dep, None)
+        input_bytes = out_bytes if isinstance(head.op, O.Input) else 0
 
         folds = 0
         if gemm is not None:
@@ -197,8 +158,9 @@ def lower(workload: Workload, arch: ArchSpec, precision: str | None = None) -> P
             op="+".join(layer.op.kind if not isinstance(layer.op, (O.Activation,)) else layer.op.func for layer in group),
             unit=unit, deps=deps, macs=macs, gemm=gemm, vector_cycles=vector_cycles,
             output_pipeline_cycles=pipeline_cycles, output_tail_cycles=tail_cycles,
-            scalar_instructions=scalar_instructions, loads=tuple(loads), stores=tuple(stores),
+            scalar_instructions=scalar_instructions, loads=tuple(loads), stores=(),
             weight_bytes=weight_bytes if (weights_in_dram or isinstance(head.op, O.Embedding)) else 0,
             input_bytes=input_bytes, output_bytes=out_bytes,
-            activation_buffer=act_mem.name if act_mem else None, live_bytes=live_bytes, notes=tuple(notes)))
-    return Program(arch.name, workload.name, workload.batch, prec.name, tuple(tasks))
+            activation_buffer=act_mem.name if act_mem else None, live_bytes=0, notes=tuple(notes),
+            is_graph_input=isinstance(head.op, O.Input)))
+    return Program(arch.name, workload.name, workload.batch, prec.name, place_activations(tuple(tasks), arch))

@@ -53,6 +53,7 @@ class Task:
     activation_buffer: str | None  # buffer holding this task's activations, if on chip
     live_bytes: int  # activation bytes live in the buffer while this task runs
     notes: tuple[str, ...] = ()
+    is_graph_input: bool = False  # a graph input: its data arrives over the host link
 
 
 @dataclass(frozen=True)

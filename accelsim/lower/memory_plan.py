@@ -1,0 +1,63 @@
+"""Where each activation tensor lives, and the DRAM/host transfers that follow.
+
+Walk the tasks in program order keeping the set of live activation tensors (produced, with
+consumers still to run) in the buffer that holds ``activations``. A task's output stays on chip
+if it fits beside what is live; otherwise it is written to DRAM and its consumers read it back.
+Graph inputs arrive over the host link; outputs nobody consumes return over it. Relabellings
+(reshape, flatten: unit "none") live wherever their input lives.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+from ..spec.arch import ArchSpec
+from .work import Task, Transfer
+
+
+def place_activations(tasks: tuple[Task, ...], arch: ArchSpec) -> tuple[Task, ...]:
+    """Return ``tasks`` with loads, stores, input bytes and live bytes filled in."""
+    act_mem = arch.memory_holding("activations")
+    capacity = act_mem.size_bytes if act_mem else 0
+    buffer_name = act_mem.name if act_mem else "unit"
+    consumers: dict[str, int] = {t.name: 0 for t in tasks}
+    for t in tasks:
+        for d in t.deps:
+            consumers[d] += 1
+    out_bytes = {t.name: t.output_bytes for t in tasks}
+    resident: dict[str, bool] = {}
+    live: dict[str, int] = {}
+    pending = dict(consumers)
+    placed = []
+    for t in tasks:
+        loads = list(t.loads)
+        stores: list[Transfer] = []
+        notes = list(t.notes)
+        input_bytes = t.input_bytes
+        for dep in t.deps:
+            input_bytes += out_bytes[dep]
+            if not resident.get(dep, False):
+                loads.append(Transfer(f"input:{dep}", "dram", buffer_name, out_bytes[dep]))
+        on_chip = sum(live.values())
+        fits = act_mem is not None and on_chip + t.output_bytes <= capacity
+        if t.is_graph_input:
+            loads.append(Transfer("input", "host", buffer_name if fits else "dram", t.output_bytes))
+        elif t.unit == "none":
+            fits = all(resident.get(d, False) for d in t.deps) if t.deps else fits
+        elif not fits:
+            stores.append(Transfer("output", buffer_name, "dram", t.output_bytes))
+            if act_mem is not None:
+                notes.append(f"output does not fit {act_mem.name} ({(on_chip + t.output_bytes) / 2**20:.1f} MiB live > "
+                             f"{capacity / 2**20:.1f} MiB): spilled to DRAM")
+        if consumers[t.name] == 0:
+            stores.append(Transfer("output", buffer_name if fits else "dram", "host", t.output_bytes))
+        resident[t.name] = fits
+        live_bytes = on_chip + (t.output_bytes if fits else 0)
+        if fits and consumers[t.name]:
+            live[t.name] = t.output_bytes
+        for dep in t.deps:
+            pending[dep] -= 1
+            if pending[dep] == 0:
+                live.pop(dep, None)
+        placed.append(dataclasses.replace(t, loads=tuple(loads), stores=tuple(stores), input_bytes=input_bytes,
+                                          live_bytes=live_bytes, notes=tuple(notes)))
+    return tuple(placed)
