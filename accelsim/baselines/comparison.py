@@ -1,0 +1,176 @@
+"""Side-by-side comparison of simulated accelerators and GPU baselines on one workload.
+
+The accelerators to run are a list of :class:`Variant` (arch + precision + label), so callers can
+compare one arch at several precisions, or iso-area variants, by building more variants; GPUs are
+timed with :func:`accelsim.baselines.gpu_model.gpu_baseline` on the same workload graph.
+
+Row fields carry their units: ``seconds`` per batch, ``throughput_per_s`` samples per second,
+``energy_j`` joules per batch, ``tops`` achieved 10^12 ops/s (2 per MAC), ``utilization`` 0..1.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+
+from ..errors import AccelsimError
+from ..workload.graph import Workload
+from .gpu_model import gpu_baseline
+from .gpu_spec import GpuSpec, load_gpu_spec
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One accelerator configuration to simulate. ``precision`` None means the arch's default."""
+
+    arch: str
+    precision: str | None = None
+    label: str = ""
+    overrides: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.label or self.arch
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the comparison (an accelerator run or a GPU baseline)."""
+
+    name: str
+    kind: str  # "accelerator" or "gpu <model>"
+    precision: str
+    batch: int
+    seconds: float
+    throughput_per_s: float | None
+    energy_j: float
+    tops: float | None
+    peak_tops: float | None
+    utilization: float | None
+    note: str = ""
+
+
+def _per_second(batch: int, seconds: float) -> float | None:
+    return batch / seconds if seconds > 0 else None
+
+
+def _tops(macs: int, seconds: float) -> float | None:
+    return 2 * macs / seconds / 1e12 if seconds > 0 else None
+
+
+def accelerator_row(variant: Variant, result) -> Row:
+    """A row from an accelsim RunResult."""
+    t = result.totals
+    peak = (result.extra.get("arch_summary") or {}).get("peak_tops")
+    return Row(variant.name, "accelerator", result.precision, result.batch, t.seconds,
+               _per_second(result.batch, t.seconds), t.energy_j, _tops(t.macs, t.seconds),
+               peak, t.utilization)
+
+
+def gpu_row(spec: GpuSpec, workload: Workload, precision: str, model: str, sparse: bool = False) -> Row:
+    """A row from a GPU baseline of ``workload`` at ``precision`` (after the GPU's fallback)."""
+    base = gpu_baseline(workload, spec, precision, model, sparse=sparse)
+    table = spec.sparse_peak_tops if sparse and base.precision in spec.sparse_peak_tops else spec.dense_peak_tops
+    peak = table[base.precision]
+    tops = _tops(base.macs, base.seconds)
+    return Row(spec.name, f"gpu {model}", base.precision, workload.batch, base.seconds,
+               _per_second(workload.batch, base.seconds), base.energy_j, tops, peak,
+               tops / peak if tops is not None and peak else None, base.note)
+
+
+def _simulator():
+    try:
+        from ..api import simulate
+    except ImportError as exc:
+        raise AccelsimError(f"the accelerator simulator (accelsim.api.simulate) is not available: {exc}") from None
+    return simulate
+
+
+def compare(variants: Sequence[Variant], gpus: Iterable[str | GpuSpec], workload: Workload,
+            precision: str | None = None, gpu_model: str = "roofline", sparse: bool = False) -> list[Row]:
+    """Simulate every variant and time every GPU on ``workload``; accelerators first, then GPUs.
+
+    GPUs run at ``precision`` when given, else at the first accelerator's precision (the
+    like-for-like comparison), else fp16.
+    """
+    rows = []
+    simulate = _simulator() if variants else None
+    for variant in variants:
+        result = simulate(variant.arch, workload, precision=variant.precision or precision,
+                          overrides=variant.overrides)
+        rows.append(accelerator_row(variant, result))
+    gpu_precision = precision or (rows[0].precision if rows else "fp16")
+    for gpu in gpus:
+        spec = gpu if isinstance(gpu, GpuSpec) else load_gpu_spec(gpu)
+        rows.append(gpu_row(spec, workload, gpu_precision, gpu_model, sparse))
+    return rows
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+GPU_MODEL_NOTES = {
+    "roofline": "roofline GPU times are lower bounds (the GPU can only be slower).",
+    "derated": "derated GPU times add tile/wave quantization, achievable fractions of peak and "
+               "bandwidth, and launch overhead (estimates, see reports/gpu_model_error.md).",
+}
+
+def _clean(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def to_json(rows: Sequence[Row], workload: Workload, gpu_model: str) -> str:
+    doc = {"workload": workload.name, "batch": workload.batch, "gpu_model": gpu_model,
+           "rows": [{k: _clean(v) for k, v in asdict(row).items()} for row in rows]}
+    return json.dumps(doc, indent=2, allow_nan=False) + "\n"
+
+
+def to_csv(rows: Sequence[Row]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    fields = list(Row.__dataclass_fields__)
+    writer.writerow(fields)
+    for row in rows:
+        writer.writerow(["" if v is None else repr(v) if isinstance(v, float) else v
+                         for v in (getattr(row, f) for f in fields)])
+    return buf.getvalue()
+
+
+def _num(value, scale: float = 1.0, digits: int = 4) -> str:
+    if value is None:
+        return "-"
+    scaled = value * scale
+    if 10 ** digits <= abs(scaled) < 1e9:
+        return f"{scaled:,.0f}"
+    return f"{scaled:.{digits}g}"
+
+
+def to_table(rows: Sequence[Row], workload: Workload, gpu_model: str) -> str:
+    header = (f"{'name':<20} {'kind':<16} {'precision':<9} {'time_ms':>10} {'samples/s':>10} "
+              f"{'energy_mJ':>10} {'TOPS':>8} {'peak_TOPS':>9} {'util%':>6} {'vs_first':>8}")
+    lines = [f"accelsim compare: {workload.name} (batch {workload.batch}); GPU model: {gpu_model}", "", header]
+    first = rows[0].seconds if rows else 0.0
+    for row in rows:
+        relative = row.seconds / first if first > 0 else None
+        lines.append(f"{row.name[:20]:<20} {row.kind[:16]:<16} {row.precision:<9} {_num(row.seconds, 1e3):>10} "
+                     f"{_num(row.throughput_per_s):>10} {_num(row.energy_j, 1e3):>10} {_num(row.tops):>8} "
+                     f"{_num(row.peak_tops):>9} {_num(row.utilization, 100, 3):>6} {_num(relative, 1, 3):>8}")
+    notes = [f"  {row.name}: {row.note}" for row in rows if row.note]
+    lines += ["", "time and energy per batch; vs_first = time / time of the first row (> 1: slower);",
+              "GPU energy = TDP x time; " + GPU_MODEL_NOTES.get(gpu_model, "")]
+    if notes:
+        lines += ["notes:", *notes]
+    return "\n".join(lines) + "\n"
+
+
+def render(rows: Sequence[Row], workload: Workload, gpu_model: str, fmt: str) -> str:
+    """The comparison as ``table``, ``json`` or ``csv`` text."""
+    if fmt == "json":
+        return to_json(rows, workload, gpu_model)
+    if fmt == "csv":
+        return to_csv(rows)
+    return to_table(rows, workload, gpu_model)
