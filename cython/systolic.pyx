@@ -98,3 +98,447 @@ cpdef tuple gemm_fold_pipeline(
     cdef long long total = stream_end + skew
     cdef long long compute = total - stall - shift_wait
     return (total, compute, stall, shift_wait, n, used_sum)
+
+
+# ---------------------------------------------------------------------------------------------
+# SCALE-Sim v2 compatibility: one layer in CALC mode, replaying SCALE-Sim's demand streams.
+# Pure-Python twin: accelsim/scalesim/calc_ref.py (``scalesim_layer``); semantics in
+# docs/scalesim_differences.md. Streams are generated on the fly (never materialised); an operand
+# whose distinct addresses fit in one epoch of its read buffer skips the per-address work.
+# ---------------------------------------------------------------------------------------------
+from libc.stdlib cimport malloc, realloc, free
+
+cdef enum:
+    DF_OS = 0
+    DF_WS = 1
+    DF_IS = 2
+
+
+cdef struct ReadStream:
+    int *stamp            # epoch in which each address was last fetched (-1 never); NULL = skip
+    long long set_words
+    long long epoch_words
+    long long epoch
+    long long in_epoch
+    long long misses
+    long long transitions
+    long long last_transition_cycle
+    long long first_cycle
+    long long sram_first
+    long long sram_last
+
+
+cdef struct WriteBuffer:
+    long long total
+    long long drain_size
+    long long bw
+    long long free_words
+    long long line_fill
+    long long drain_end
+    long long writes
+    long long dram_first
+    long long dram_last
+    long long sram_first
+    long long sram_last
+    # queue of runs of lines: run_lines[i] lines holding run_words[i] words each
+    long long *run_lines
+    long long *run_words
+    long long head
+    long long tail
+    long long cap
+
+
+cdef inline void rs_touch(ReadStream *rs, long long addr, long long cycle) noexcept nogil:
+    if rs.stamp[addr] == rs.epoch:
+        return
+    rs.stamp[addr] = <int>rs.epoch
+    rs.misses += 1
+    rs.in_epoch += 1
+    if rs.in_epoch == rs.epoch_words:
+        rs.epoch += 1
+        rs.in_epoch = 0
+        rs.transitions += 1
+        rs.last_transition_cycle = cycle
+
+
+cdef inline void rs_row_seen(ReadStream *rs, long long cycle) noexcept nogil:
+    if rs.first_cycle < 0:
+        rs.first_cycle = cycle
+        rs.sram_first = cycle + 1
+    rs.sram_last = cycle + 1
+
+
+cdef int wb_push(WriteBuffer *wb, long long n_lines, long long words) except -1:
+    cdef long long i, n
+    if n_lines <= 0:
+        return 0
+    if wb.tail > wb.head and wb.run_words[wb.tail - 1] == words:
+        wb.run_lines[wb.tail - 1] += n_lines
+        return 0
+    if wb.tail == wb.cap:
+        n = wb.tail - wb.head
+        if wb.head > 0 and n < wb.cap // 2:
+            for i in range(n):
+                wb.run_lines[i] = wb.run_lines[wb.head + i]
+                wb.run_words[i] = wb.run_words[wb.head + i]
+            wb.head = 0
+            wb.tail = n
+        else:
+            wb.cap *= 2
+            wb.run_lines = <long long *>realloc(wb.run_lines, wb.cap * sizeof(long long))
+            wb.run_words = <long long *>realloc(wb.run_words, wb.cap * sizeof(long long))
+            if wb.run_lines == NULL or wb.run_words == NULL:
+                raise MemoryError()
+    wb.run_lines[wb.tail] = n_lines
+    wb.run_words[wb.tail] = words
+    wb.tail += 1
+    return 0
+
+
+cdef int wb_store(WriteBuffer *wb, long long n) except -1:
+    cdef long long full
+    wb.line_fill += n
+    wb.free_words -= n
+    full = wb.line_fill // wb.bw
+    if full:
+        wb_push(wb, full, wb.bw)
+        wb.line_fill -= full * wb.bw
+    return 0
+
+
+cdef long long wb_drain(WriteBuffer *wb, long long start_cycle):
+    """Drain up to ceil(half / bw) lines from ``start_cycle``; returns the last drain cycle."""
+    cdef long long want = (wb.drain_size + wb.bw - 1) // wb.bw
+    cdef long long got = 0, take, last_words = 0, size
+    while got < want and wb.head < wb.tail:
+        take = wb.run_lines[wb.head]
+        if take > want - got:
+            take = want - got
+        got += take
+        last_words = wb.run_words[wb.head]
+        wb.run_lines[wb.head] -= take
+        if wb.run_lines[wb.head] == 0:
+            wb.head += 1
+    if got == 0:
+        return start_cycle - 1
+    size = got * wb.bw - (wb.bw - last_words)
+    wb.writes += size
+    wb.free_words += size
+    if wb.dram_first == -(1 << 62):
+        wb.dram_first = start_cycle
+    wb.dram_last = start_cycle + got - 1
+    return start_cycle + got - 1
+
+
+cdef long long wb_row(WriteBuffer *wb, long long cycle, long long n) except? -1:
+    """Write ``n`` words issued at ``cycle``; returns the cycle at which the row completes."""
+    cdef long long current = cycle, j
+    cdef long long active = wb.total - wb.drain_size
+    while n > 0:
+        if current < wb.drain_end:
+            if wb.free_words - n > 0:
+                wb_store(wb, n)
+                n = 0
+            else:
+                j = wb.free_words if wb.free_words > 1 else 1
+                wb_store(wb, j)
+                n -= j
+                current = wb.drain_end
+        else:
+            j = wb.free_words - active + 1
+            if j < 1:
+                j = 1
+            if j > n:
+                wb_store(wb, n)
+                n = 0
+            else:
+                wb_store(wb, j)
+                n -= j
+                if wb.line_fill:
+                    wb_push(wb, 1, wb.line_fill)
+                    wb.line_fill = 0
+                wb.drain_end = wb_drain(wb, current)
+    return current
+
+
+cdef long long covered(long long size, long long window, long long stride, long long outs):
+    """How many of ``size`` positions at least one of ``outs`` windows touches."""
+    cdef long long o, lo, hi, count = 0, reach = 0
+    for o in range(outs):
+        lo = o * stride
+        hi = lo + window
+        if hi > size:
+            hi = size
+        if lo < reach:
+            lo = reach
+        if hi > lo:
+            count += hi - lo
+            reach = hi
+    return count
+
+
+def scalesim_layer(int df, long long R, long long C, long long H, long long W, long long Fh,
+                   long long Fw, long long Ch, long long N, long long Sh, long long Sw,
+                   long long ifmap_words, long long filter_words, long long ofmap_words,
+                   long long ofmap_bw):
+    """One layer in SCALE-Sim v2 CALC mode; see accelsim/scalesim/calc_ref.py for the fields.
+
+    ``df``: 0 OS, 1 WS, 2 IS. Sizes in words (1 byte each), ``ofmap_bw`` in words/cycle.
+    Returns a dict with the same keys as the twin.
+    """
+    import numpy as np
+    cdef long long Ho = (H - Fh + Sh + Sh - 1) // Sh
+    cdef long long Wo = (W - Fw + Sw + Sw - 1) // Sw
+    cdef long long M = Ho * Wo, K = Fh * Fw * Ch
+    cdef long long m, k, kr, kc, rest
+    prow_a = np.empty(M, dtype=np.int64)
+    pcol_a = np.empty(M, dtype=np.int64)
+    base_a = np.empty(M, dtype=np.int64)
+    krow_a = np.empty(K, dtype=np.int64)
+    kcol_a = np.empty(K, dtype=np.int64)
+    off_a = np.empty(K, dtype=np.int64)
+    cdef long long[::1] prow = prow_a, pcol = pcol_a, base = base_a
+    cdef long long[::1] krow = krow_a, kcol = kcol_a, off = off_a
+    for m in range(M):
+        prow[m] = (m // Wo) * Sh
+        pcol[m] = (m % Wo) * Sw
+        base[m] = (prow[m] * W + pcol[m]) * Ch
+    for k in range(K):
+        kr = k // (Fw * Ch)
+        rest = k % (Fw * Ch)
+        kc = rest // Ch
+        krow[k] = kr
+        kcol[k] = kc
+        off[k] = (kr * W + kc) * Ch + rest % Ch
+
+    cdef long long Sr, Sc, T
+    if df == DF_OS:
+        Sr, Sc, T = M, N, K
+    elif df == DF_WS:
+        Sr, Sc, T = K, N, M
+    else:
+        Sr, Sc, T = K, M, N
+    cdef long long n_r = (Sr + R - 1) // R, n_c = (Sc + C - 1) // C
+    cdef long long length = T + R + C - 2 if df == DF_OS else 2 * R + C + T - 2
+    cdef long long util_len = T + R + C - 2 if df == DF_OS else 2 * R + 2 * C + T - 3
+
+    cdef ReadStream ifm, fil
+    cdef WriteBuffer wb
+    cdef long long ifmap_unique = covered(H, Fh, Sh, Ho) * covered(W, Fw, Sw, Wo) * Ch
+    cdef long long filter_unique = K * N
+    ifm.set_words = ifmap_words // 100
+    ifm.epoch_words = 50 * ifm.set_words
+    fil.set_words = filter_words // 100
+    fil.epoch_words = 50 * fil.set_words
+    ifm.epoch = fil.epoch = 0
+    ifm.in_epoch = fil.in_epoch = 0
+    ifm.transitions = fil.transitions = 0
+    ifm.last_transition_cycle = fil.last_transition_cycle = 0
+    ifm.first_cycle = fil.first_cycle = -1
+    ifm.sram_first = fil.sram_first = -1
+    ifm.sram_last = fil.sram_last = -1
+    ifm.stamp = NULL
+    fil.stamp = NULL
+    # the per-address replay is needed only when an epoch can fill up
+    ifm_stamp_a = None
+    fil_stamp_a = None
+    cdef int[::1] ifm_stamp_v, fil_stamp_v
+    if ifmap_unique >= ifm.epoch_words:
+        ifm_stamp_a = np.full(H * W * Ch, -1, dtype=np.int32)
+        ifm_stamp_v = ifm_stamp_a
+        ifm.stamp = &ifm_stamp_v[0]
+        ifm.misses = 0
+    else:
+        ifm.misses = ifmap_unique
+    if filter_unique >= fil.epoch_words:
+        fil_stamp_a = np.full(K * N, -1, dtype=np.int32)
+        fil_stamp_v = fil_stamp_a
+        fil.stamp = &fil_stamp_v[0]
+        fil.misses = 0
+    else:
+        fil.misses = filter_unique
+
+    wb.total = ofmap_words
+    wb.drain_size = ofmap_words - (ofmap_words + 1) // 2
+    wb.bw = ofmap_bw
+    wb.free_words = ofmap_words
+    wb.line_fill = 0
+    wb.drain_end = 0
+    wb.writes = 0
+    wb.dram_first = -(1 << 62)
+    wb.dram_last = 0
+    wb.sram_first = -1
+    wb.sram_last = -1
+    wb.cap = 64
+    wb.head = wb.tail = 0
+    wb.run_lines = <long long *>malloc(wb.cap * sizeof(long long))
+    wb.run_words = <long long *>malloc(wb.cap * sizeof(long long))
+    if wb.run_lines == NULL or wb.run_words == NULL:
+        raise MemoryError()
+
+    cdef long long fr, fc, t, c, lo, hi, used_r, used_c, row = 0, stalls = 0, cycle, out = 0
+    cdef long long last_out = 0, n_words, s, a, kk, mm, nn
+    cdef double map_sum = 0.0, util_sum = 0.0
+    cdef bint valid
+    # every im2col entry is a real address when the last window fits inside the ifmap
+    cdef bint all_valid = (Ho - 1) * Sh + Fh <= H and (Wo - 1) * Sw + Fw <= W
+    try:
+        for fc in range(n_c):
+            used_c = C if (fc + 1) * C <= Sc else Sc - fc * C
+            for fr in range(n_r):
+                used_r = R if (fr + 1) * R <= Sr else Sr - fr * R
+                map_sum += <double>(used_r * used_c) / <double>(R * C)
+                util_sum += <double>(used_r * used_c * T) / <double>(R * C * util_len)
+                for t in range(length):
+                    cycle = row + stalls
+                    # ---- IFMAP row ----
+                    valid = False
+                    if df == DF_OS or df == DF_WS:
+                        if df == DF_OS:
+                            lo = t - T + 1
+                            hi = t
+                        else:
+                            lo = t - R - T + 1
+                            hi = t - R
+                        if lo < 0:
+                            lo = 0
+                        if hi > used_r - 1:
+                            hi = used_r - 1
+                        if all_valid and hi >= lo:
+                            valid = True
+                            if ifm.stamp != NULL:
+                                if df == DF_OS:
+                                    for c in range(lo, hi + 1):
+                                        rs_touch(&ifm, base[fr * R + c] + off[t - c], cycle)
+                                else:
+                                    for c in range(lo, hi + 1):
+                                        rs_touch(&ifm, base[t - c - R] + off[fr * R + c], cycle)
+                            lo = hi + 1  # done
+                        for c in range(lo, hi + 1):
+                            if df == DF_OS:
+                                mm = fr * R + c
+                                kk = t - c
+                            else:
+                                mm = t - c - R
+                                kk = fr * R + c
+                            if prow[mm] + krow[kk] < H and pcol[mm] + kcol[kk] < W:
+                                valid = True
+                                if ifm.stamp == NULL:
+                                    break
+                                rs_touch(&ifm, base[mm] + off[kk], cycle)
+                    elif t < R:
+                        kk = fr * R + R - 1 - t
+                        if kk < K:
+                            for c in range(used_c):
+                                mm = fc * C + c
+                                if prow[mm] + krow[kk] < H and pcol[mm] + kcol[kk] < W:
+                                    valid = True
+                                    if ifm.stamp == NULL:
+                                        break
+                                    rs_touch(&ifm, base[mm] + off[kk], cycle)
+                    if valid:
+                        rs_row_seen(&ifm, cycle)
+                    # ---- FILTER row ----
+                    valid = False
+                    if df == DF_OS:
+                        lo = t - T + 1
+                        if lo < 0:
+                            lo = 0
+                        hi = t if t < used_c - 1 else used_c - 1
+                        if hi >= lo:
+                            valid = True
+                            if fil.stamp != NULL:
+                                for c in range(lo, hi + 1):
+                                    rs_touch(&fil, (fc * C + c) * K + t - c, cycle)
+                    elif df == DF_WS:
+                        if t < R:
+                            kk = fr * R + R - 1 - t
+                            if kk < K and used_c > 0:
+                                valid = True
+                                if fil.stamp != NULL:
+                                    for c in range(used_c):
+                                        rs_touch(&fil, (fc * C + c) * K + kk, cycle)
+                    else:
+                        lo = t - R - T + 1
+                        hi = t - R
+                        if lo < 0:
+                            lo = 0
+                        if hi > used_r - 1:
+                            hi = used_r - 1
+                        if hi >= lo:
+                            valid = True
+                            if fil.stamp != NULL:
+                                for c in range(lo, hi + 1):
+                                    rs_touch(&fil, (t - c - R) * K + fr * R + c, cycle)
+                    if valid:
+                        rs_row_seen(&fil, cycle)
+                    # ---- OFMAP row ----
+                    if df == DF_OS:
+                        lo = t - (T - 1) - (R - 1)
+                        hi = t - (T - 1) - (R - used_r)
+                    else:
+                        lo = t - (2 * R - 1) - T + 1
+                        hi = t - (2 * R - 1)
+                    if lo < 0:
+                        lo = 0
+                    if hi > used_c - 1:
+                        hi = used_c - 1
+                    n_words = hi - lo + 1 if hi >= lo else 0
+                    out = wb_row(&wb, cycle, n_words) if n_words else cycle
+                    if n_words:
+                        if wb.sram_first < 0:
+                            wb.sram_first = out
+                        wb.sram_last = out
+                    if out - cycle - 1 > 0:
+                        stalls += out - cycle - 1
+                    last_out = out
+                    row += 1
+        # final drain of the write buffer
+        if wb.line_fill:
+            wb_push(&wb, 1, wb.line_fill)
+            wb.line_fill = 0
+        cycle = last_out
+        while wb.head < wb.tail:
+            wb.drain_end = wb_drain(&wb, cycle)
+            cycle = wb.drain_end + 1
+    finally:
+        free(wb.run_lines)
+        free(wb.run_words)
+
+    cdef long long i0, i1, f0, f1, sets
+    if ifm.transitions == 0:
+        sets = (ifm.misses + ifm.set_words - 1) // ifm.set_words
+        i0 = -((sets * ifm.set_words + 9) // 10)
+        i1 = -1
+    else:
+        i0 = ifm.first_cycle - (ifm.epoch_words + 9) // 10
+        i1 = ifm.last_transition_cycle + 1
+    if fil.transitions == 0:
+        sets = (fil.misses + fil.set_words - 1) // fil.set_words
+        f0 = -((sets * fil.set_words + 9) // 10)
+        f1 = -1
+    else:
+        f0 = fil.first_cycle - (fil.epoch_words + 9) // 10
+        f1 = fil.last_transition_cycle + 1
+    if df == DF_OS:
+        sram_ofmap = M * N + n_r * n_c * (R + C)
+    else:
+        sram_ofmap = M * N * n_r
+    return {
+        "total_cycles": last_out,
+        "stall_cycles": stalls,
+        "macs": M * N * K,
+        "mapping_eff_sum": map_sum,
+        "compute_util_sum": util_sum,
+        "folds": n_r * n_c,
+        "sram_ifmap_reads": M * K * (n_c if df != DF_IS else 1),
+        "sram_filter_reads": K * N * (n_r if df == DF_OS else (n_c if df == DF_IS else 1)),
+        "sram_ofmap_writes": sram_ofmap,
+        "sram_ifmap_start": ifm.sram_first, "sram_ifmap_stop": ifm.sram_last,
+        "sram_filter_start": fil.sram_first, "sram_filter_stop": fil.sram_last,
+        "sram_ofmap_start": wb.sram_first, "sram_ofmap_stop": wb.sram_last,
+        "dram_ifmap_start": i0, "dram_ifmap_stop": i1, "dram_ifmap_reads": ifm.misses,
+        "dram_filter_start": f0, "dram_filter_stop": f1, "dram_filter_reads": fil.misses,
+        "dram_ofmap_start": wb.dram_first, "dram_ofmap_stop": wb.dram_last,
+        "dram_ofmap_writes": wb.writes,
+    }
