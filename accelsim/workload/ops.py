@@ -436,3 +436,23 @@ class SharedWeightMatMul(MatMul):
 
 
 OP_TYPES["matmul_shared"] = SharedWeightMatMul
+
+
+@dataclass(frozen=True)
+class SharedWeightConv2d(Conv2d):
+    """A convolution reading the filters of another layer (``shared_with``), e.g. the input-gradient
+    convolution of a training step. Filters are read (``weight_elements``) but not counted again as
+    parameters. ``kind`` stays ``"conv2d"`` so every consumer of Conv2d handles it unchanged."""
+
+    shared_with: str = ""
+
+    @property
+    def params(self) -> int:
+        return 0
+
+    @property
+    def weight_elements(self) -> int:
+        return self.kernel_h * self.kernel_w * (self.in_channels // self.groups) * self.out_channels
+
+
+OP_TYPES["conv2d_shared"] = SharedWeightConv2d
