@@ -42,7 +42,7 @@ def _fmt(value) -> str:
             return "∞"
         if value == 0:
             return "0"
-        if abs(value) >= 1e5 or abs(value) < 1e-3:
+        if abs(value) >= 1e5 or abs(value) < 1:
             return f"{value:.4g}"
         return f"{value:,.4f}".rstrip("0").rstrip(".")
     return str(value)

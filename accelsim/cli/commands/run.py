@@ -12,14 +12,46 @@ def add_arguments(parser) -> None:
 
     add_target_options(parser)
     add_output_options(parser)
+    # GPU baseline and extra outputs (issue 12)
+    parser.add_argument("--gpu", metavar="NAME|PATH|none",
+                        help="GPU baseline to compare with: k80, p100, v100, a100_40gb, a100_80gb, h100_sxm, h200, a GPU "
+                             "YAML, or 'none' (default: the arch's usual comparison, e.g. k80 for tpu_v1); adds "
+                             "totals.gpu_baseline with seconds, energy_j, speedup and energy_ratio")
+    parser.add_argument("--gpu-model", choices=("roofline", "derated"), default="roofline",
+                        help="GPU timing model: 'roofline' (an upper bound on GPU speed) or 'derated' (tile/wave "
+                             "quantization, achievable fractions, microseconds of launch overhead per kernel); "
+                             "default: %(default)s")
+    parser.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report (tables, figures) to FILE")
+    parser.add_argument("--trace", metavar="FILE",
+                        help="also write the timeline as a Chrome trace-event JSON file (times in microseconds) to FILE")
 
 
 def run(args) -> int:
     from ...api import simulate
     from ...report.render import render
+    from ...workload.registry import load_workload
     from ..common import emit, parse_settings
 
-    result = simulate(args.arch, args.workload, batch=args.batch, precision=args.precision,
-                      overrides=tuple(args.overrides), settings=parse_settings(args.setting))
+    graph = load_workload(args.workload, args.batch, parse_settings(args.setting))
+    result = simulate(args.arch, graph, precision=args.precision, overrides=tuple(args.overrides))
+    result = _with_gpu_baseline(result, graph, args)
     emit(render(result, args.format), args.output)
+    if args.html:
+        from ...report.html import write_html
+
+        write_html(result, args.html, graph)
+    if args.trace:
+        from ...report.trace import write_trace
+
+        write_trace(result, args.trace)
     return 0
+
+
+def _with_gpu_baseline(result, graph, args):
+    """Attach the GPU baseline chosen by --gpu/--gpu-model (none with --gpu none)."""
+    from ...baselines.gpu_model import attach_gpu_baseline, default_gpu_for
+
+    gpu = args.gpu or default_gpu_for(args.arch)
+    if gpu.lower() == "none":
+        return result
+    return attach_gpu_baseline(result, graph, gpu, args.gpu_model)
