@@ -239,3 +239,47 @@ def test_constant_shape_arithmetic_is_folded(tmp_path):
         w = load_onnx(path)
     assert [layer.op.kind for layer in w.layers] == ["input", "data_movement"]
     assert w.layers[-1].op.output_shape == (3, 20)
+
+
+@pytest.mark.parametrize("order", ["x_then_half", "half_then_x", "half_x_first", "gelu_op"])
+def test_gelu_variants_fold_to_one_activation(tmp_path, order):
+    g = GraphMaker()
+    x = g.op("MatMul", ["t", g.weight((8, 8))])
+    if order == "gelu_op":
+        y = g.op("Gelu", [x])
+        opset = 20
+    else:
+        opset = 17
+        e = g.op("Erf", [g.op("Div", [x, g.const(np.array(1.4142135, np.float32))])])
+        one = g.op("Add", [g.const(np.array(1.0, np.float32)), e])
+        half = g.const(np.array(0.5, np.float32))
+        if order == "x_then_half":
+            y = g.op("Mul", [g.op("Mul", [x, one]), half])
+        elif order == "half_then_x":
+            y = g.op("Mul", [g.op("Mul", [one, half]), x])
+        else:
+            y = g.op("Mul", [g.op("Mul", [x, half]), one])
+    out = g.op("MatMul", [y, g.weight((8, 4))])
+    w = load_onnx(g.save(tmp_path / f"{order}.onnx", [tensor("t", [2, 8])], [tensor(out, None)], opset=opset))
+    kinds = [(layer.op.kind, getattr(layer.op, "func", None)) for layer in w.layers]
+    assert kinds == [("input", None), ("matmul", None), ("activation", "gelu"), ("matmul", None)]
+    # the second FC reads the GELU's output
+    assert w.layers[-1].inputs == (w.layers[2].name,)
+
+
+def test_split_slice_concat_and_pools(tmp_path):
+    g = GraphMaker()
+    a, b = g.op("Split", ["x", g.const(np.array([3, 5], np.int64))], n_out=2, axis=1)
+    s = g.op("Slice", [b, g.const(np.array([1], np.int64)), g.const(np.array([4], np.int64)),
+                       g.const(np.array([1], np.int64))])
+    c = g.op("Concat", [a, s], axis=1)
+    p = g.op("MaxPool", [c], kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1)
+    q = g.op("AveragePool", [p], kernel_shape=[2, 2], auto_pad="SAME_UPPER")
+    r = g.op("ReduceMean", [q], axes=[2, 3], keepdims=1)
+    w = load_onnx(g.save(tmp_path / "moves.onnx", [tensor("x", [1, 8, 16, 16])], [tensor(r, None)]))
+    ops = [layer.op for layer in w.layers]
+    assert [op.kind for op in ops] == ["input", "data_movement", "data_movement", "data_movement", "data_movement",
+                                       "pool", "pool", "elementwise"]
+    assert ops[4].output_shape == (1, 16, 16, 6)  # NHWC: 3 + 3 channels
+    assert ops[5].output_shape == (1, 8, 8, 6)  # ceil((16 - 3) / 2) + 1
+    assert ops[6].output_shape == (1, 8, 8, 6)
