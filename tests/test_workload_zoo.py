@@ -109,3 +109,9 @@ def test_bad_settings_are_workload_errors():
     with pytest.raises(WorkloadError, match="unknown setting"):
         load_workload("resnet50", 1, {"seq_len": 3})
     assert load_workload("bert_base", 1, {"seq_len": "64"}).settings["seq_len"] == 64
+
+
+def test_shipped_lenet5_yaml():
+    w = load_workload("lenet5")
+    assert (w.macs, w.params) == (416_520, 61_706)  # totals stated in the file's header comment
+    assert load_workload("lenet5", 4).macs == 4 * 416_520
