@@ -132,16 +132,29 @@ def lns_round_kernel(const double[::1] scaled_log, const double[::1] u, int64_t 
 
 cdef struct LnsParams:
     int fraction_bits
+    double scale
+    double inv_scale
     int64_t code_min
     int64_t code_max
     double z_min
-    double plus_step
-    double minus_step
+    double plus_inv_step
+    double minus_inv_step
     Py_ssize_t table_size
     Py_ssize_t near_codes
     const double* plus
     const double* minus
     const double* near
+
+
+cdef double _RINT_MAGIC = 6755399441055744.0  # 1.5 * 2**52
+
+
+cdef inline double _rint(double x) noexcept nogil:
+    """Round to nearest, ties to even, for |x| < 2**51 (the addition rounds in the FPU's default
+    mode, exactly like rint, without a library call)."""
+    if x >= 0:
+        return (x + _RINT_MAGIC) - _RINT_MAGIC
+    return -((-x + _RINT_MAGIC) - _RINT_MAGIC)
 
 
 cdef inline void _mul(int8_t sa, int64_t ca, int8_t sb, int64_t cb, const LnsParams* p,
@@ -158,10 +171,10 @@ cdef inline void _mul(int8_t sa, int64_t ca, int8_t sb, int64_t cb, const LnsPar
     c[0] = code
 
 
-cdef inline double _interp(const double* t, double z, double z_min, double step,
+cdef inline double _interp(const double* t, double z, double z_min, double inv_step,
                            Py_ssize_t size) noexcept nogil:
-    cdef double pos = (z - z_min) / step
-    cdef double fi = floor(pos)
+    cdef double pos = (z - z_min) * inv_step
+    cdef double fi = <double>(<int64_t>pos)  # floor: pos >= 0 here (z >= z_min)
     if fi > <double>(size - 2):
         fi = <double>(size - 2)
     cdef double frac = pos - fi
@@ -183,12 +196,12 @@ cdef inline void _add(int8_t sa, int64_t ca, int8_t sb, int64_t cb, const LnsPar
         c[0] = c_hi if s_hi != 0 else 0
         return
     d = c_lo - c_hi
-    z = ldexp(<double>d, -p.fraction_bits)
+    z = <double>d * p.inv_scale  # exact: a power-of-two scaling, same as ldexp
     if s_hi == s_lo:
         if z < p.z_min:
             g = 0.0
         else:
-            g = _interp(p.plus, z, p.z_min, p.plus_step, p.table_size)
+            g = _interp(p.plus, z, p.z_min, p.plus_inv_step, p.table_size)
     else:
         if d == 0:
             s[0] = 0
@@ -200,8 +213,8 @@ cdef inline void _add(int8_t sa, int64_t ca, int8_t sb, int64_t cb, const LnsPar
         elif k <= p.near_codes:
             g = p.near[k]
         else:
-            g = _interp(p.minus, z, p.z_min, p.minus_step, p.table_size)
-    code = c_hi + <int64_t>rint(ldexp(g, p.fraction_bits))
+            g = _interp(p.minus, z, p.z_min, p.minus_inv_step, p.table_size)
+    code = c_hi + <int64_t>_rint(g * p.scale)
     if code < p.code_min:
         s[0] = 0
         c[0] = 0
@@ -216,11 +229,13 @@ cdef LnsParams _params(int fraction_bits, int64_t code_min, int64_t code_max, ta
                        const double[::1] plus, const double[::1] minus, const double[::1] near):
     cdef LnsParams p
     p.fraction_bits = fraction_bits
+    p.scale = ldexp(1.0, fraction_bits)
+    p.inv_scale = ldexp(1.0, -fraction_bits)
     p.code_min = code_min
     p.code_max = code_max
     p.z_min = tables.z_min
-    p.plus_step = tables.plus_step
-    p.minus_step = tables.minus_step
+    p.plus_inv_step = 1.0 / tables.plus_step
+    p.minus_inv_step = 1.0 / tables.minus_step
     p.table_size = plus.shape[0]
     p.near_codes = near.shape[0] - 1
     p.plus = &plus[0]
@@ -264,15 +279,16 @@ def lns_add_kernel(const int8_t[::1] sa, const int64_t[::1] ca, const int8_t[::1
     return s_arr, c_arr
 
 
-def lns_matmul_kernel(const int8_t[:, ::1] sa, const int64_t[:, ::1] ca, const int8_t[:, ::1] sb,
-                      const int64_t[:, ::1] cb, int fraction_bits, int64_t code_min,
-                      int64_t code_max, tables):
+def lns_matmul_kernel(const int8_t[:, ::1] sa, const int64_t[:, ::1] ca, sb_in, cb_in,
+                      int fraction_bits, int64_t code_min, int64_t code_max, tables):
     """LNS a @ b: products by code addition, each output accumulated in LNS in order k."""
+    cdef const int8_t[:, ::1] sbt = np.ascontiguousarray(np.asarray(sb_in, dtype=np.int8).T)
+    cdef const int64_t[:, ::1] cbt = np.ascontiguousarray(np.asarray(cb_in, dtype=np.int64).T)
     cdef const double[::1] plus = tables.plus
     cdef const double[::1] minus = tables.minus
     cdef const double[::1] near = tables.near
     cdef LnsParams p = _params(fraction_bits, code_min, code_max, tables, plus, minus, near)
-    cdef Py_ssize_t m = sa.shape[0], kk = sa.shape[1], n = sb.shape[1], i, j, k
+    cdef Py_ssize_t m = sa.shape[0], kk = sa.shape[1], n = sbt.shape[0], i, j, k
     s_arr = np.zeros((m, n), dtype=np.int8)
     c_arr = np.zeros((m, n), dtype=np.int64)
     cdef int8_t[:, ::1] s = s_arr
@@ -285,7 +301,7 @@ def lns_matmul_kernel(const int8_t[:, ::1] sa, const int64_t[:, ::1] ca, const i
                 acc_s = 0
                 acc_c = 0
                 for k in range(kk):
-                    _mul(sa[i, k], ca[i, k], sb[k, j], cb[k, j], &p, &ps, &pc)
+                    _mul(sa[i, k], ca[i, k], sbt[j, k], cbt[j, k], &p, &ps, &pc)
                     _add(acc_s, acc_c, ps, pc, &p, &acc_s, &acc_c)
                 s[i, j] = acc_s
                 c[i, j] = acc_c

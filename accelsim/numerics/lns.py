@@ -31,7 +31,7 @@ def lns_mul_kernel(sa, ca, sb, cb, code_min: int, code_max: int):
 
 
 def _g_plus(z: np.ndarray, t: LnsTables) -> np.ndarray:
-    pos = (z - t.z_min) / t.plus_step
+    pos = (z - t.z_min) * (1.0 / t.plus_step)
     i = np.minimum(np.floor(pos), t.plus.shape[0] - 2)
     frac = pos - i
     i = np.maximum(i, 0).astype(np.int64)
@@ -40,7 +40,7 @@ def _g_plus(z: np.ndarray, t: LnsTables) -> np.ndarray:
 
 
 def _g_minus(d: np.ndarray, z: np.ndarray, t: LnsTables) -> np.ndarray:
-    pos = (z - t.z_min) / t.minus_step
+    pos = (z - t.z_min) * (1.0 / t.minus_step)
     i = np.minimum(np.floor(pos), t.minus.shape[0] - 2)
     frac = pos - i
     i = np.maximum(i, 0).astype(np.int64)
