@@ -93,9 +93,13 @@ def read_measured_csv(path: str | Path) -> tuple[MeasuredKernel, ...]:
             raise AccelsimError(f"expected seconds, got {seconds_text!r}", where, field="seconds_median") from None
         if not (seconds > 0 and math.isfinite(seconds)):
             raise AccelsimError(f"expected a positive time in seconds, got {seconds}", where, field="seconds_median")
-        kernels.append(MeasuredKernel(row["kind"].strip(), row["precision"].strip(), _op(row, where),
-                                      _int(row, "flops", where), _int(row, "bytes", where), seconds,
-                                      (row.get("device") or "").strip(), index))
+        op = _op(row, where)
+        flops = _int(row, "flops", where)
+        if abs(flops - 2 * op.macs) > 1e-6 * flops:
+            raise AccelsimError(f"flops {flops} disagree with the shape, which gives 2 x MACs = {2 * op.macs}",
+                                where, field="flops")
+        kernels.append(MeasuredKernel(row["kind"].strip(), row["precision"].strip(), op, flops,
+                                      _int(row, "bytes", where), seconds, (row.get("device") or "").strip(), index))
     if not kernels:
         raise AccelsimError("no measurements in file", Location(str(path)))
     return tuple(kernels)
