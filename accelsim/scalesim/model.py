@@ -85,9 +85,13 @@ def simulate_layer(config: ScaleSimConfig, layer: ScaleSimLayer) -> LayerReport:
     kernel = _kernel()
     rows, cols = config.array_rows, config.array_cols
     if config.bandwidth_mode == "USER":
-        from .user_mode import simulate_user_layer
+        from .user_ref import scalesim_layer_user  # pure Python: USER mode is rarely large
 
-        fields = simulate_user_layer(config, layer)
+        fields = scalesim_layer_user(DATAFLOW_CODES[config.dataflow], rows, cols, layer.ifmap_h,
+                                     layer.ifmap_w, layer.filter_h, layer.filter_w, layer.channels,
+                                     layer.num_filters, layer.stride_h, layer.stride_w,
+                                     config.ifmap_sram_words, config.filter_sram_words,
+                                     config.ofmap_sram_words, config.bandwidth_words_per_cycle)
     else:
         fields = kernel(DATAFLOW_CODES[config.dataflow], rows, cols, layer.ifmap_h, layer.ifmap_w,
                         layer.filter_h, layer.filter_w, layer.channels, layer.num_filters,
