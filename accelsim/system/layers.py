@@ -175,9 +175,13 @@ def simulator_profile_fn(arch: str, workload: str, precision: str | None = None,
         if batch not in cache:
             graph = load_workload(workload, batch)
             try:
-                result = api.simulate(arch, graph, precision=precision, mode="training")
-            except TypeError:  # simulator without a training mode yet
-                result = api.simulate(arch, graph, precision=precision)
+                try:
+                    result = api.simulate(arch, graph, precision=precision, mode="training")
+                except TypeError:  # simulator without a training mode yet
+                    result = api.simulate(arch, graph, precision=precision)
+            except AccelsimError as exc:
+                raise AccelsimError(f"{exc.message}; or time layers with --estimate roofline",
+                                    exc.location, exc.field) from None
             cache[batch] = profile_from_run(result, graph, hbm_bandwidth_gbps=hbm_bandwidth_gbps)
         return cache[batch]
 
