@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from ..errors import AccelsimError, Location, SpecError
 from ..precision import PRECISIONS, get_precision
+from ..sparsity.spec import SparsityHardwareSpec
 from .schema import spec_field
 
 DATAFLOWS = ("ws", "os", "is")
@@ -129,6 +130,7 @@ class ArchSpec:
     scalar_unit: ScalarUnitSpec | None = spec_field(None, doc="scalar/control unit")
     host_link: HostLinkSpec | None = spec_field(None, doc="link to the host")
     energy: dict[str, float] = spec_field(default_factory=dict, doc="per-action energy overrides (pJ), e.g. mac_int8_pj", min=0, max=1e9)
+    sparsity: SparsityHardwareSpec | None = spec_field(None, doc="sparse storage formats, gating, skipping, structured unit (docs/sparsity.md)")
 
     def check(self, where: Location | None, path: str) -> None:
         if self.matrix_unit is None and self.vector_unit is None:
