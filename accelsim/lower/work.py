@@ -54,6 +54,16 @@ class Task:
     live_bytes: int  # activation bytes live in the buffer while this task runs
     notes: tuple[str, ...] = ()
     is_graph_input: bool = False  # a graph input: its data arrives over the host link
+    #: multiplies the layer would need computed densely (im2col/direct); differs from ``macs`` when a
+    #: fast algorithm (Winograd) does fewer: network MAC utilisation credits these (0: same as macs)
+    dense_equivalent_macs: int = 0
+    #: convolution algorithm chosen for a conv layer (im2col, direct, winograd_f2, winograd_f4), else ""
+    conv_algorithm: str = ""
+    #: the named vector-like unit that does this task's vector work (NVDLA "pdp", "cdp"); "" = the
+    #: vector unit. The engine runs it on the "vector" resource until it models these units apart.
+    subunit: str = ""
+    #: element operations done on vector-like units (unfused work plus the fused output pipeline)
+    vector_element_ops: int = 0
 
 
 @dataclass(frozen=True)

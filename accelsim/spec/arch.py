@@ -14,7 +14,11 @@ from .schema import spec_field
 DATAFLOWS = ("ws", "os", "is")
 TENSOR_KINDS = ("weights", "activations", "partial_sums", "inputs", "outputs")
 DRAM_KINDS = ("ddr3", "ddr4", "lpddr4", "lpddr5", "gddr5", "gddr6", "hbm", "hbm2", "hbm2e", "hbm3", "hbm3e", "sram")
-FUSABLE = ("bias", "batch_norm", "relu", "relu6", "sigmoid", "tanh", "gelu", "silu", "pool", "residual_add")
+FUSABLE = ("bias", "batch_norm", "relu", "relu6", "sigmoid", "tanh", "gelu", "silu", "pool", "residual_add", "lrn")
+#: convolution algorithms a matrix unit may run (accelsim/lower/conv_algorithms.py, docs/operators.md)
+CONV_ALGORITHMS = ("im2col", "direct", "winograd_f2", "winograd_f4")
+#: engine resources a fixed-function unit may not be named after
+RESERVED_UNIT_NAMES = ("matrix", "vector", "scalar", "none", "dram", "host", "host_link")
 SUPPORTED_VERSIONS = (1,)
 
 
@@ -40,6 +44,12 @@ class MatrixUnitSpec:
     weight_fifo_depth: int = spec_field(1, doc="stationary tiles buffered between memory and the array", min=1, max=64)
     weight_shift_cycles: int | None = spec_field(None, doc="cycles to shift one stationary tile in (default: rows)", min=0, max=10**9)
     fused_ops: tuple[str, ...] = spec_field((), doc=f"ops the output pipeline applies for free: {', '.join(FUSABLE)}", choices=FUSABLE)
+    conv_algorithms: tuple[str, ...] = spec_field(
+        ("im2col",), doc=f"convolution algorithms the unit can run ({', '.join(CONV_ALGORITHMS)}); "
+        "each layer uses the applicable one with the fewest estimated cycles", choices=CONV_ALGORITHMS)
+    transform_ops_per_cycle: float = spec_field(
+        0.0, doc="Winograd pre/post-addition adders in the convolution pipeline, element ops per cycle "
+        "(0: the transforms run on the vector unit)", min=0, max=1e12)
 
     def check(self, where: Location | None, path: str) -> None:
         for name in self.precisions:
@@ -69,10 +79,31 @@ class VectorUnitSpec:
     op_cycles: dict[str, float] = spec_field(default_factory=dict, doc="cost of one element op in lane-cycles, by function (exp: 4 ...); unlisted functions cost 1", min=0, max=1e6)
     latency_cycles: int = spec_field(0, doc="pipeline latency added once per op", min=0, max=10**9)
     count: int = spec_field(1, doc="number of identical vector units", min=1, max=100_000)
+    op_latency_cycles: dict[str, float] = spec_field(
+        default_factory=dict, doc="pipeline latency in cycles of each function (exp: 20 ...), paid once per "
+        "dependent pass of a layer; unlisted functions: 0", min=0, max=1e9)
+    load_elements_per_cycle: float = spec_field(
+        0.0, doc="elements the unit loads from its local memory per cycle (0: not a limit)", min=0, max=1e12)
+    store_elements_per_cycle: float = spec_field(
+        0.0, doc="elements the unit stores to its local memory per cycle (0: not a limit)", min=0, max=1e12)
+    reduction_level_cycles: float = spec_field(
+        1.0, doc="cycles per level of a cross-lane reduction tree (shuffle + combine)", min=0, max=1e6)
+    transpose_elements_per_cycle: float = spec_field(
+        0.0, doc="throughput of a transpose/permute unit in elements per cycle (0: none; a transpose is a "
+        "copy through the vector unit)", min=0, max=1e12)
+    transpose_latency_cycles: int = spec_field(0, doc="latency of the transpose unit in cycles", min=0, max=10**9)
+    fused_stages_parallel: bool = spec_field(
+        True, doc="fused output-pipeline stages are separate hardware running side by side (the slowest sets "
+        "the pace); false: they share this unit and their cycles add")
 
     @property
     def elements_per_cycle(self) -> float:
         return self.lanes * self.sublanes * self.ops_per_lane_per_cycle * self.count
+
+    @property
+    def vector_width(self) -> int:
+        """Elements in one vector register (lanes x sublanes)."""
+        return self.lanes * self.sublanes
 
 
 @dataclass(frozen=True)
@@ -81,6 +112,33 @@ class ScalarUnitSpec:
     cpi: float = spec_field(1.0, doc="cycles per instruction issued", min=0, max=1e6)
     instructions_per_layer: float = spec_field(0.0, doc="instructions to set up one layer (configuration, sync)", min=0, max=1e9)
     instructions_per_tile: float = spec_field(0.0, doc="instructions per stationary tile (loop and address control)", min=0, max=1e9)
+    instructions_per_vector_tile: float = spec_field(
+        0.0, doc="instructions per vector register of vector work (lanes x sublanes elements): loop and address "
+        "control not hidden in the vector unit's own issue slots", min=0, max=1e9)
+    config_registers_per_layer: float = spec_field(
+        0.0, doc="configuration registers written to set up one layer on its unit (NVDLA: CSB writes)", min=0, max=1e9)
+    cycles_per_config_register: float = spec_field(1.0, doc="cycles per configuration register write", min=0, max=1e6)
+    sync_cycles: float = spec_field(
+        0.0, doc="cycles to synchronise with a producer on another unit (fence, interrupt round trip), "
+        "per such producer", min=0, max=1e9)
+
+
+@dataclass(frozen=True)
+class FunctionUnitSpec:
+    """A fixed-function vector-like unit (NVDLA's PDP for pooling, CDP for LRN): it runs only the
+    functions it lists, each at its own throughput, beside the matrix and vector units."""
+
+    name: str = spec_field(doc="unit name, e.g. pdp")
+    elements_per_cycle: dict[str, float] = spec_field(
+        doc="function (pool, lrn, ...) -> elements processed per cycle", min=1e-9, max=1e12)
+    latency_cycles: int = spec_field(0, doc="pipeline latency added once per layer", min=0, max=10**9)
+    clock_mhz: float | None = spec_field(None, doc="clock in MHz (default: the matrix unit's)", min=1e-3, max=1e6)
+
+    def check(self, where: Location | None, path: str) -> None:
+        if self.name in RESERVED_UNIT_NAMES:
+            raise SpecError(f"'{self.name}' is reserved; choose another unit name", where, f"{path}.name")
+        if not self.elements_per_cycle:
+            raise SpecError("a function unit needs at least one function", where, f"{path}.elements_per_cycle")
 
 
 @dataclass(frozen=True)
@@ -130,6 +188,8 @@ class ArchSpec:
     scalar_unit: ScalarUnitSpec | None = spec_field(None, doc="scalar/control unit")
     host_link: HostLinkSpec | None = spec_field(None, doc="link to the host")
     energy: dict[str, float] = spec_field(default_factory=dict, doc="per-action energy overrides (pJ), e.g. mac_int8_pj", min=0, max=1e9)
+    function_units: tuple[FunctionUnitSpec, ...] = spec_field(
+        (), doc="fixed-function vector-like units (NVDLA PDP, CDP) that run only the functions they list")
     sparsity: SparsityHardwareSpec | None = spec_field(None, doc="sparse storage formats, gating, skipping, structured unit (docs/sparsity.md)")
 
     def check(self, where: Location | None, path: str) -> None:
@@ -139,6 +199,10 @@ class ArchSpec:
         dup = {n for n in names if names.count(n) > 1}
         if dup:
             raise SpecError(f"duplicate memory name(s): {', '.join(sorted(dup))}", where, "memories")
+        unit_names = [u.name for u in self.function_units]
+        dup_units = {n for n in unit_names if unit_names.count(n) > 1}
+        if dup_units:
+            raise SpecError(f"duplicate function unit name(s): {', '.join(sorted(dup_units))}", where, "function_units")
 
     @property
     def clock_mhz(self) -> float:
