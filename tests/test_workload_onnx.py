@@ -283,3 +283,33 @@ def test_split_slice_concat_and_pools(tmp_path):
     assert ops[4].output_shape == (1, 16, 16, 6)  # NHWC: 3 + 3 channels
     assert ops[5].output_shape == (1, 8, 8, 6)  # ceil((16 - 3) / 2) + 1
     assert ops[6].output_shape == (1, 8, 8, 6)
+
+
+def test_torch_exported_encoder_layer_with_dynamic_batch(tmp_path):
+    """Exporters compute reshape targets at run time (Shape -> Gather -> Concat -> Reshape); the
+    importer folds that arithmetic so shapes are known at any batch."""
+    torch = pytest.importorskip("torch")
+    class Encoder(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layer = torch.nn.TransformerEncoderLayer(64, 4, 256, dropout=0.0, activation="gelu",
+                                                          batch_first=True)
+
+        def forward(self, x):
+            return self.layer(x)
+
+    layer = Encoder().eval()
+    path = tmp_path / "encoder.onnx"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(layer, (torch.randn(2, 16, 64),), str(path), dynamo=False, opset_version=17,
+                              input_names=["x"], dynamic_axes={"x": {0: "batch"}})
+    except Exception as exc:  # noqa: BLE001 - exporter availability differs between torch builds
+        pytest.skip(f"torch.onnx.export unavailable: {exc}")
+    per_sample = 12 * 16 * 64 * 64 + 2 * 16 * 16 * 64  # QKV + out + FFN(4d), QK^T and ·V
+    for batch in (1, 3):
+        w = load_onnx(path, batch=batch)
+        assert w.macs == batch * per_sample
+        assert w.params == sum(p.numel() for p in layer.parameters())
+    assert [getattr(layer.op, "func", None) for layer in w.layers].count("gelu") == 1
