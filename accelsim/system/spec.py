@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Location, SpecError, did_you_mean
+from ..spec.loader import archs_folder
 from ..yamlio import MarkedDict, MarkedList, load_yaml_file
 
 TOPOLOGY_KINDS = ("ring", "torus2d", "torus3d", "switch", "hierarchical")
 # Links each chip needs (per direction pair) for a topology kind to be built as described.
 LINKS_NEEDED = {"ring": 2, "torus2d": 4, "torus3d": 6, "switch": 1, "hierarchical": 1}
 DIMS_NEEDED = {"ring": 1, "torus2d": 2, "torus3d": 3, "switch": 1, "hierarchical": 1}
-SYSTEMS_DIR = Path(__file__).resolve().parents[2] / "archs" / "systems"
+SYSTEMS_DIR = archs_folder() / "systems"
 
 
 @dataclass(frozen=True)
