@@ -65,9 +65,7 @@ def _prod(dims) -> int:
 class _Importer:
     """Walks one ONNX graph in its (topological) node order and emits accelsim layers."""
 
-    def __init__(self, onnx, model, path: str, batch: int, allow_unsupported: bool):
-        self.onnx = onnx
-        self.model = model
+    def __init__(self, model, path: str, batch: int, allow_unsupported: bool):
         self.path = path
         self.batch = batch
         self.allow_unsupported = allow_unsupported
@@ -80,6 +78,8 @@ class _Importer:
         self.consumers: dict[str, int] = {}
         self.skip: set[int] = set()
         self.gelu_at: dict[int, tuple[str, str]] = {}  # node index -> (x tensor, output tensor)
+        self.constants: dict = {}
+        self.opset = 0
 
     # --- helpers ---------------------------------------------------------------------------
     def error(self, message: str, node=None) -> WorkloadError:
@@ -91,15 +91,6 @@ class _Importer:
             return self.shapes[tensor]
         raise self.error(f"cannot infer the shape of tensor '{tensor}'; export the model with fixed input "
                          "shapes or run onnx shape inference on it", node)
-
-    def value(self, tensor: str):
-        """The constant value of ``tensor`` as a numpy array, or None when not known."""
-        from onnx import numpy_helper
-
-        init = self.initializers.get(tensor)
-        if init is not None and init.data_location != 1:
-            return numpy_helper.to_array(init)
-        return self.constants.get(tensor)
 
     def unique(self, base: str) -> str:
         name = base or "node"
@@ -756,7 +747,7 @@ def load_onnx(path: str | Path, batch: int | None = None, allow_unsupported: boo
     rebatched = own is not None and own != chosen
     try:
         inferred = _infer_with_folding(onnx, model, path)
-        importer = _Importer(onnx, inferred, path, chosen, allow_unsupported)
+        importer = _Importer(inferred, path, chosen, allow_unsupported)
         importer.opset = max((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), default=0)
         name = inferred.graph.name or Path(path).stem
         description = f"imported from {Path(path).name}" + (
