@@ -100,7 +100,8 @@ def plot(weak, strong, path):
     left.set_xlabel("chips (TPU v3 pod slice)")
     left.set_ylabel("ms per step")
     left.set_title(f"Weak scaling, {PER_CHIP_BATCH} images/chip: step breakdown")
-    left.legend(fontsize=8, loc="lower right")
+    left.set_ylim(0, max(bottom) * 1.4)
+    left.legend(fontsize=8, loc="upper left", ncol=2)
     right.plot(chips, [p.efficiency for p in weak], marker="o", label="weak (32/chip)")
     right.plot([p.step.chips for p in strong], [p.efficiency for p in strong], marker="s",
                label=f"strong (global {STRONG_GLOBAL_BATCH})")

@@ -295,9 +295,10 @@ def _event_driven_buckets(system, pending, dp, algorithm, comp, ab, options):
     from .topology import build_network, snake_order
 
     network = build_network(system)
-    placement = tuple(range(dp))
-    if algorithm == "ring" and system.topology.kind == "torus2d":
-        placement = tuple(snake_order(system.topology.dims))
+    # Rings on a 2-D torus follow the snake embedding (neighbour links only when dp = all chips).
+    snake = tuple(snake_order(system.topology.dims))[:dp] \
+        if system.topology.kind == "torus2d" else tuple(range(dp))
+    placement = snake if algorithm == "ring" else tuple(range(dp))
     jobs, labels, wires = [], [], []
     kwargs = {}
     if algorithm == "torus2d":
@@ -316,8 +317,8 @@ def _event_driven_buckets(system, pending, dp, algorithm, comp, ab, options):
             schedule, label = ring_all_gather(dp, wire * dp), "topk_allgather"
         else:
             schedule, label = ring_all_reduce(dp, wire), f"{comp.kind}_ring"
-        if comp.kind != "none" and system.topology.kind == "torus2d":
-            placement = tuple(snake_order(system.topology.dims))
+        if comp.kind != "none":
+            placement = snake
         jobs.append(Job(schedule, placement, ready, len(jobs) - 1 if jobs else None))
         labels.append(label)
         wires.append(wire)
