@@ -25,10 +25,13 @@ cpdef tuple gemm_fold_pipeline(
     long long rows, long long cols,
     double fetch_bytes_per_element, double fetch_bytes_per_cycle,
     long long fifo_depth, long long shift_cycles, bint double_buffered,
+    long long prefetch_lead=0,
 ):
     """Return (total, compute, weight_load_stall, weight_shift, folds, used_pe_sum).
 
     ``fetch_bytes_per_element`` = 0 means the stationary operand is already on chip.
+    ``prefetch_lead``: cycles before the layer starts during which its fetch stream could already
+    run (memory idle, FIFO free); only the first ``fifo_depth`` tiles can land early.
     ``used_pe_sum`` = sum over folds of used rows x used cols (for mapping efficiency).
     """
     cdef long long n_r = (Sr + rows - 1) // rows
@@ -37,7 +40,8 @@ cpdef tuple gemm_fold_pipeline(
     cdef long long skew = rows + cols - 2
     cdef long long depth = fifo_depth if fifo_depth > 0 else 1
     cdef long long i, r, c, used_r, used_c, fetch_cycles
-    cdef long long fetch_end = 0, fetch_start, shift_start, shift_end
+    cdef long long fetch_end = -prefetch_lead if prefetch_lead > 0 else 0
+    cdef long long fetch_start, shift_start, shift_end
     cdef long long stream_start = 0, stream_end = 0, prev_stream_start = 0, prev_stream_end = 0
     cdef long long stall = 0, shift_wait = 0, gap, stall_part, used_sum = 0
     # ring of the last ``depth`` shift starts (a FIFO slot frees when its tile starts shifting in)
@@ -65,7 +69,7 @@ cpdef tuple gemm_fold_pipeline(
             fetch_end = fetch_start + fetch_cycles
             # the shadow (or, serialized, the array itself) must be free
             if i == 0:
-                shift_start = fetch_end
+                shift_start = fetch_end if fetch_end > 0 else 0
             elif double_buffered:
                 shift_start = fetch_end if fetch_end > prev_stream_start else prev_stream_start
             else:
@@ -74,7 +78,7 @@ cpdef tuple gemm_fold_pipeline(
             shift_end = shift_start + shift_cycles
             if i == 0:
                 stream_start = shift_end
-                stall += fetch_end
+                stall += shift_start
                 shift_wait += shift_cycles
             else:
                 if double_buffered:

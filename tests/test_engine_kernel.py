@@ -14,7 +14,7 @@ def test_compiled_equals_twin_on_random_shapes():
     for _ in range(600):
         args = (rng.randint(1, 700), rng.randint(1, 700), rng.randint(1, 600), rng.randint(1, 80), rng.randint(1, 80),
                 rng.choice([0, 0.5, 1, 2, 4]), rng.choice([0, 1.7, 48.57, 1e4]), rng.randint(1, 6), rng.randint(0, 300),
-                rng.random() < 0.5)
+                rng.random() < 0.5, rng.choice([0, 0, 50, 5000]))
         assert compiled(*args) == twin(*args), args
 
 
@@ -54,3 +54,13 @@ def test_cycles_do_not_depend_on_magnitudes_beyond_folds(double):
     huge = compiled(512, 512, 10**12, 256, 256, 1, 10.0, 4, 256, double)
     assert huge[4] == small[4] == 4
     assert huge[1] - small[1] == 4 * (10**12 - 10**3)
+
+
+def test_prefetch_lead_hides_only_the_first_fifo_of_tiles():
+    # 8 tiles of 4096 B at 16 B/cycle = 256 cycles each, FIFO depth 2: a long lead lands tiles 0 and 1
+    # before the layer starts, so the first fold starts after the shift alone
+    base = compiled(64 * 8, 64, 32, 64, 64, 1.0, 16.0, 2, 64, True)
+    early = compiled(64 * 8, 64, 32, 64, 64, 1.0, 16.0, 2, 64, True, 10**6)
+    assert base[2] >= 256 and early[2] < base[2]
+    assert base[0] - early[0] <= 2 * 256  # at most two tiles' fetch time is saved
+    assert early[0] >= 6 * 256  # the remaining six tiles still stream at memory speed

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Location, SpecError, did_you_mean
+from ..spec.loader import archs_folder
 from ..yamlio import MarkedDict, load_yaml_file
 
-GPUS_DIR = Path(__file__).resolve().parents[2] / "archs" / "gpus"
+GPUS_DIR = archs_folder() / "gpus"
 
 #: precision keys a GPU config may list (``fp8`` covers E4M3 and E5M2)
 GPU_PRECISIONS = ("fp32", "tf32", "fp16", "bf16", "int8", "fp8")

@@ -1,4 +1,5 @@
-"""Per-task action counts (MACs, vector ops, SRAM and DRAM bytes) that the cost model prices."""
+"""Per-task action counts (MACs, vector ops, bytes per tensor per memory level) for the report's
+traffic counters and the cost model."""
 from __future__ import annotations
 
 import math
@@ -10,47 +11,81 @@ from .simulator import TaskRecord
 
 
 @dataclass(frozen=True)
+class Traffic:
+    tensor: str  # "weights", "input", "output", "partial_sums"
+    level: str  # a buffer name, "dram" or "host"
+    read_bytes: int
+    write_bytes: int
+
+
+@dataclass(frozen=True)
 class TaskActivity:
     macs: int
     vector_ops: int
     register_file_bytes: int
-    sram_read_bytes: dict[str, int]
-    sram_write_bytes: dict[str, int]
-    dram_bytes: int
+    traffic: tuple[Traffic, ...]
+
+    def _by_level(self, attr: str, levels: set[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for t in self.traffic:
+            if t.level in levels and getattr(t, attr):
+                out[t.level] = out.get(t.level, 0) + getattr(t, attr)
+        return out
+
+    def sram_bytes(self, buffers: set[str]) -> tuple[dict[str, int], dict[str, int]]:
+        """(read bytes, write bytes) per on-chip buffer."""
+        return self._by_level("read_bytes", buffers), self._by_level("write_bytes", buffers)
+
+    @property
+    def dram_bytes(self) -> int:
+        return sum(t.read_bytes + t.write_bytes for t in self.traffic if t.level == "dram")
 
 
 def task_activity(task: Task, record: TaskRecord, arch: ArchSpec, elem_bytes: float) -> TaskActivity:
     """Count what ``task`` did. Matrix tasks (WS view): inputs are re-read from the activation
-    buffer once per column fold, weights pass through the weight buffer once, partial sums are
-    written once per reduction fold and read back for all but the first."""
-    reads: dict[str, int] = {}
-    writes: dict[str, int] = {}
+    buffer once per column fold, weights pass through the weight buffer once per pass, partial
+    sums are written once per reduction fold and read back for each."""
+    traffic: list[Traffic] = []
     act = task.activation_buffer
-    vector_ops = 0
-    rf_bytes = 0
+    vector_ops = rf_bytes = 0
     if task.gemm is not None and arch.matrix_unit is not None:
         g, mu = task.gemm, arch.matrix_unit
         col_folds = math.ceil(g.n / mu.cols)
         row_folds = math.ceil(g.k / mu.rows)
         if act:
-            reads[act] = reads.get(act, 0) + int(g.count * g.m * g.k * col_folds * elem_bytes)
-            writes[act] = writes.get(act, 0) + task.output_bytes
+            traffic.append(Traffic("input", act, int(g.count * g.m * g.k * col_folds * elem_bytes), 0))
+            traffic.append(Traffic("output", act, 0, task.output_bytes))
         wbuf = arch.memory_holding("weights")
         if wbuf is not None:
             nbytes = int(g.count * g.k * g.n * elem_bytes)
-            writes[wbuf.name] = writes.get(wbuf.name, 0) + nbytes
-            reads[wbuf.name] = reads.get(wbuf.name, 0) + nbytes
+            traffic.append(Traffic("weights", wbuf.name, nbytes, nbytes))
         acc = arch.memory_holding("partial_sums")
         if acc is not None:
             psum_bytes = g.count * g.m * g.n * mu.accumulator_bits // 8
-            writes[acc.name] = writes.get(acc.name, 0) + psum_bytes * row_folds
-            reads[acc.name] = reads.get(acc.name, 0) + psum_bytes * row_folds
-        # each MAC reads its operands from PE registers: two operands per MAC
-        rf_bytes = int(2 * task.macs * elem_bytes)
+            traffic.append(Traffic("partial_sums", acc.name, psum_bytes * row_folds, psum_bytes * row_folds))
+        rf_bytes = int(2 * task.macs * elem_bytes)  # two operands per MAC from PE registers
     if (task.vector_cycles or task.output_pipeline_cycles) and arch.vector_unit is not None:
         vector_ops = int((task.vector_cycles + task.output_pipeline_cycles) * arch.vector_unit.elements_per_cycle)
         if act and task.gemm is None:
-            reads[act] = reads.get(act, 0) + task.input_bytes
-            writes[act] = writes.get(act, 0) + task.output_bytes
-    dram = record.dram_read_bytes + record.dram_write_bytes
-    return TaskActivity(task.macs, vector_ops, rf_bytes, reads, writes, dram)
+            traffic.append(Traffic("input", act, task.input_bytes, 0))
+            traffic.append(Traffic("output", act, 0, task.output_bytes))
+    if record.matrix is not None and record.matrix.fetch_bytes:
+        traffic.append(Traffic("weights", "dram", record.matrix.fetch_bytes, 0))
+    for tr in task.loads:
+        tensor = "weights" if tr.tensor == "weights" else "input"
+        if tr.src == "dram":
+            traffic.append(Traffic(tensor, "dram", tr.nbytes, 0))
+        elif tr.src == "host":
+            traffic.append(Traffic(tensor, "host", tr.nbytes, 0))
+    for tr in task.stores:
+        if tr.dst == "dram":
+            traffic.append(Traffic("output", "dram", 0, tr.nbytes))
+        elif tr.dst == "host":
+            traffic.append(Traffic("output", "host", 0, tr.nbytes))
+    merged: dict[tuple[str, str], list[int]] = {}
+    for t in traffic:
+        slot = merged.setdefault((t.tensor, t.level), [0, 0])
+        slot[0] += t.read_bytes
+        slot[1] += t.write_bytes
+    return TaskActivity(task.macs, vector_ops, rf_bytes,
+                        tuple(Traffic(k[0], k[1], v[0], v[1]) for k, v in merged.items()))

@@ -2,7 +2,8 @@
 
 A cycle goes to the highest-priority cause active in it (the order of ``CAUSES``: the matrix unit
 computing beats a weight shift, which beats a weight stall, ... beats vector work, ...); cycles
-with nothing active are ``idle``. The result sums exactly to the span's length.
+with nothing active are ``idle``. Events whose cause is not in ``CAUSES`` (background DMA
+streaming, shown in traces) are ignored. The result sums exactly to the span's length.
 """
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ def attribute(events: Iterable[TimelineEvent], start: int, end: int) -> dict[str
     points: list[tuple[int, int, int]] = []  # (cycle, +1/-1, priority)
     for e in events:
         s, t = max(e.start_cycle, start), min(e.end_cycle, end)
-        if t > s:
-            p = PRIORITY[e.cause]
+        p = PRIORITY.get(e.cause)
+        if t > s and p is not None:  # background activity (e.g. "dma" streaming) bears no cause
             points.append((s, 1, p))
             points.append((t, -1, p))
     points.sort()

@@ -36,13 +36,14 @@ def dataflow_dims(m: int, k: int, n: int, dataflow: str) -> tuple[int, int, int]
     return k, m, n  # is
 
 
-def matrix_timing(gemm: GemmWork, mu: MatrixUnitSpec, fetch_bytes_per_cycle: float) -> MatrixTiming:
+def matrix_timing(gemm: GemmWork, mu: MatrixUnitSpec, fetch_bytes_per_cycle: float, prefetch_lead: int = 0) -> MatrixTiming:
     """Time ``gemm`` on ``mu`` with the stationary operand fetched at ``fetch_bytes_per_cycle``.
 
     ``count`` groups run back to back with their folds pipelined, so the fill/drain skew is paid
     once. With several matrix units the output columns (N) are split between them and they share
     the fetch bandwidth. For OS and IS the weights are the streamed operand; their fetch is
-    compared with the compute time at layer level (a stall when it is longer).
+    compared with the compute time at layer level (a stall when it is longer). ``prefetch_lead``:
+    cycles the weight stream could run before the layer started (the first FIFO-full of tiles).
     """
     units = mu.count
     n_per_unit = math.ceil(gemm.n / units)
@@ -53,7 +54,8 @@ def matrix_timing(gemm: GemmWork, mu: MatrixUnitSpec, fetch_bytes_per_cycle: flo
     shift = mu.shift_cycles if mu.dataflow != "os" else 0
     stationary_fetch = gemm.fetch_bytes_per_element if mu.dataflow == "ws" else 0.0
     total, compute, stall, shift_wait, folds, used = gemm_fold_pipeline(
-        sr, sc, t_eff, mu.rows, mu.cols, stationary_fetch, bw, mu.weight_fifo_depth, shift, mu.double_buffered)
+        sr, sc, t_eff, mu.rows, mu.cols, stationary_fetch, bw, mu.weight_fifo_depth, shift, mu.double_buffered,
+        prefetch_lead)
     fetch_bytes = int(math.ceil(gemm.k * gemm.n * gemm.fetch_bytes_per_element)) * gemm.count
     fetch_cycles = int(math.ceil(fetch_bytes / fetch_bytes_per_cycle)) if fetch_bytes and fetch_bytes_per_cycle > 0 else 0
     if mu.dataflow != "ws" and fetch_cycles > 0:

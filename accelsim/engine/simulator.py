@@ -8,6 +8,7 @@ Everything reported is derived from the timeline of (track, task, cause, start, 
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -59,6 +60,10 @@ class _Machine:
         self.host_bytes_per_cycle = (link.bandwidth_gbps * 1e9 / (arch.clock_mhz * 1e6)) if link else 0.0
         self.host_latency = int(math.ceil(link.latency_us * arch.clock_mhz)) if link else 0
         self.events: list[TimelineEvent] = []
+        #: when the DRAM last finished a transfer (weight prefetch may use the idle time after it)
+        self.dram_idle_since = 0
+        #: background transfers (for traces); not cause-bearing
+        self.dma_busy: list[TimelineEvent] = []
 
     def log(self, track: str, task: str, cause: str, start: int, end: int) -> None:
         if end > start:
@@ -71,16 +76,25 @@ class _Machine:
             return self.host, "host_link", self.host_latency + int(math.ceil(tr.nbytes / self.host_bytes_per_cycle))
         return self.dram, "dram", self.dram_latency + int(math.ceil(tr.nbytes / self.dram_bytes_per_cycle))
 
-    def move(self, task: Task, tr: Transfer, waiting_cause: str):
+    def move(self, task: Task, tr: Transfer, waiting_cause: str, background: bool = False):
+        """Move ``tr`` over its path. A foreground move stalls its task (logged with
+        ``waiting_cause``); a background one (streaming beside compute) is logged on the path's
+        track as ``dma`` activity, which attribution ranks below every stall."""
         resource, track, cycles = self.transfer_cycles(tr)
         cause = "host_transfer" if track == "host_link" else waiting_cause
         start = self.env.now
         with resource.request() as req:
             yield req
-            self.log(track, task.name, cause, start, self.env.now)
+            if not background:
+                self.log(track, task.name, cause, start, self.env.now)
             begin = self.env.now
             yield self.env.timeout(cycles)
-            self.log(track, task.name, cause, begin, self.env.now)
+            if resource is self.dram:
+                self.dram_idle_since = max(self.dram_idle_since, self.env.now)
+            if not background:
+                self.log(track, task.name, cause, begin, self.env.now)
+            else:
+                self.dma_busy.append(TimelineEvent(track, task.name, "dma", int(begin), int(self.env.now)))
 
 
 def simulate_program(program: Program, arch: ArchSpec) -> EngineResult:
@@ -89,6 +103,7 @@ def simulate_program(program: Program, arch: ArchSpec) -> EngineResult:
     m = _Machine(env, arch)
     done = {t.name: env.event() for t in program.tasks}
     issued = {t.name: env.event() for t in program.tasks}
+    issued_at: dict[str, int] = {}
     records: dict[str, TaskRecord] = {}
     su = arch.scalar_unit
 
@@ -104,26 +119,39 @@ def simulate_program(program: Program, arch: ArchSpec) -> EngineResult:
                     start = env.now
                     yield env.timeout(cycles)
                     m.log("scalar", task.name, "scalar", start, env.now)
+            issued_at[task.name] = env.now
             issued[task.name].succeed()
 
     def run_task(task: Task):
         yield env.all_of([done[d] for d in task.deps] + [issued[task.name]])
         ready = env.now
+        tiles = max(1, task.tiles)
+        # with tiling, only the first tile's inputs load up front; the rest stream beside compute
         for tr in task.loads:
-            yield from m.move(task, tr, "input_stall")
+            first = tr if tiles == 1 or tr.src != "dram" else dataclasses.replace(tr, nbytes=-(-tr.nbytes // tiles))
+            yield from m.move(task, first, "input_stall")
+        streaming = None
+        if tiles > 1:
+            rest = [dataclasses.replace(tr, nbytes=tr.nbytes - (-(-tr.nbytes // tiles))) for tr in task.loads if tr.src == "dram"]
+            rest += [dataclasses.replace(tr, nbytes=tr.nbytes - (-(-tr.nbytes // tiles))) for tr in task.stores if tr.dst == "dram"]
+            streaming = env.process(_stream(m, task, rest))
         start = env.now
         timing = None
         if task.unit == "matrix":
             mu = arch.matrix_unit
-            timing = matrix_timing(task.gemm, mu, m.dram_bytes_per_cycle)
             with m.units["matrix"].request() as req:
                 yield req
                 begin = env.now
+                # Read_Weights is decoupled: the first FIFO-full of tiles may have been fetched while
+                # the DRAM sat idle after this task was issued
+                lead = max(0, begin - max(issued_at[task.name], m.dram_idle_since)) if m.dram.count == 0 else 0
+                timing = matrix_timing(task.gemm, mu, m.dram_bytes_per_cycle, lead)
                 if timing.fetch_cycles:
                     dram_req = m.dram.request()
                     yield dram_req
                     m.log("matrix", task.name, "weight_load_stall", begin, env.now)
-                    env.process(_hold(env, m, dram_req, timing.fetch_cycles, task.name))
+                    hold = max(0, timing.fetch_cycles - (lead if env.now == begin else 0))
+                    env.process(_hold(env, m, dram_req, hold, task.name))
                 t0 = env.now
                 # causes inside the layer, as consecutive blocks of the counted lengths
                 m.log("matrix", task.name, "weight_load_stall", t0, t0 + timing.weight_load_stall)
@@ -147,8 +175,13 @@ def simulate_program(program: Program, arch: ArchSpec) -> EngineResult:
                 begin = env.now
                 yield env.timeout(task.vector_cycles)
                 m.log("vector", task.name, "vector", begin, env.now)
+        if streaming is not None:
+            waited = env.now
+            yield streaming  # double buffering hides the stream only while it is shorter than compute
+            m.log("dma", task.name, "input_stall", waited, env.now)
         for tr in task.stores:
-            yield from m.move(task, tr, "output_stall")
+            last = tr if tiles == 1 or tr.dst != "dram" else dataclasses.replace(tr, nbytes=-(-tr.nbytes // tiles))
+            yield from m.move(task, last, "output_stall")
         dram_read = sum(tr.nbytes for tr in task.loads if tr.src == "dram") + (timing.fetch_bytes if timing else 0)
         dram_write = sum(tr.nbytes for tr in task.stores if tr.dst == "dram")
         host = sum(tr.nbytes for tr in task.loads + task.stores if "host" in (tr.src, tr.dst))
@@ -161,12 +194,20 @@ def simulate_program(program: Program, arch: ArchSpec) -> EngineResult:
     env.run()
     total = max((r.end_cycle for r in records.values()), default=0)
     ordered = tuple(records[t.name] for t in program.tasks)
-    timeline = tuple(sorted(m.events, key=lambda e: (e.start_cycle, e.track, e.layer, e.cause)))
+    timeline = tuple(sorted(m.events + m.dma_busy, key=lambda e: (e.start_cycle, e.track, e.layer, e.cause)))
     return EngineResult(int(total), timeline, ordered)
+
+
+def _stream(m: _Machine, task: Task, transfers: list[Transfer]):
+    """Move a tiled task's remaining activation tiles while it computes."""
+    for tr in transfers:
+        if tr.nbytes > 0:
+            yield from m.move(task, tr, "input_stall", background=True)
 
 
 def _hold(env: simpy.Environment, m: _Machine, request, cycles: int, task: str):
     begin = env.now
     yield env.timeout(cycles)
     m.log("dram", task, "weight_load_stall", begin, env.now)
+    m.dram_idle_since = max(m.dram_idle_since, env.now)
     m.dram.release(request)

@@ -5,7 +5,7 @@ import math
 
 
 def gemm_fold_pipeline(Sr, Sc, T, rows, cols, fetch_bytes_per_element, fetch_bytes_per_cycle,
-                       fifo_depth, shift_cycles, double_buffered):
+                       fifo_depth, shift_cycles, double_buffered, prefetch_lead=0):
     """See cython/systolic.pyx. Returns (total, compute, weight_load_stall, weight_shift, folds, used_pe_sum)."""
     n_r = -(-Sr // rows)
     n_c = -(-Sc // cols)
@@ -15,7 +15,7 @@ def gemm_fold_pipeline(Sr, Sc, T, rows, cols, fetch_bytes_per_element, fetch_byt
     skew = rows + cols - 2
     depth = max(1, fifo_depth)
     shift_starts: list[int] = []
-    fetch_end = 0
+    fetch_end = -prefetch_lead if prefetch_lead > 0 else 0
     prev_stream_start = prev_stream_end = stream_end = 0
     stall = shift_wait = used_sum = 0
     i = 0
@@ -33,7 +33,7 @@ def gemm_fold_pipeline(Sr, Sc, T, rows, cols, fetch_bytes_per_element, fetch_byt
                 fetch_start = max(fetch_start, shift_starts[i - depth])
             fetch_end = fetch_start + fetch_cycles
             if i == 0:
-                shift_start = fetch_end
+                shift_start = max(fetch_end, 0)
             elif double_buffered:
                 shift_start = max(fetch_end, prev_stream_start)
             else:
@@ -42,7 +42,7 @@ def gemm_fold_pipeline(Sr, Sc, T, rows, cols, fetch_bytes_per_element, fetch_byt
             shift_end = shift_start + shift_cycles
             if i == 0:
                 stream_start = shift_end
-                stall += fetch_end
+                stall += shift_start
                 shift_wait += shift_cycles
             else:
                 if double_buffered:

@@ -5,6 +5,11 @@ consumers still to run) in the buffer that holds ``activations``. A task's outpu
 if it fits beside what is live; otherwise it is written to DRAM and its consumers read it back.
 Graph inputs arrive over the host link; outputs nobody consumes return over it. Relabellings
 (reshape, flatten: unit "none") live wherever their input lives.
+
+Tiling driven by capacity: a task whose input and output together exceed the buffer is split
+into ``tiles`` chunks along its rows (M: batch x pixels), each at most half the buffer (the other
+half holds the next tile: double buffering). Its activations stream through DRAM, overlapped with compute, and a
+matrix task fetches its weights once per chunk (the re-fetch traffic tiling implies).
 """
 from __future__ import annotations
 
@@ -48,6 +53,25 @@ def place_activations(tasks: tuple[Task, ...], arch: ArchSpec) -> tuple[Task, ..
             if act_mem is not None:
                 notes.append(f"output does not fit {act_mem.name} ({(on_chip + t.output_bytes) / 2**20:.1f} MiB live > "
                              f"{capacity / 2**20:.1f} MiB): spilled to DRAM")
+        tiles = 1
+        if t.unit != "none" and not t.is_graph_input and act_mem is not None:
+            working = input_bytes + t.output_bytes
+            if working > capacity:
+                tiles = -(-working // max(1, capacity // 2))
+        gemm = t.gemm
+        if tiles > 1:
+            if gemm is not None:
+                tiles = min(tiles, gemm.m)
+                gemm = dataclasses.replace(gemm, m=-(-gemm.m // tiles), count=gemm.count * tiles)
+            if tiles > 1:
+                notes.append(f"input + output ({working / 2**20:.1f} MiB) exceed {act_mem.name} "
+                             f"({capacity / 2**20:.1f} MiB): {tiles} double-buffered tiles streamed through DRAM"
+                             + (", weights fetched once per tile" if gemm is not None and gemm.fetch_bytes_per_element else ""))
+                fits = False
+                loads = [tr for tr in loads if tr.src != "dram" or not tr.tensor.startswith("input:")]
+                loads += [Transfer(f"input:{dep}", "dram", buffer_name, out_bytes[dep]) for dep in t.deps]
+                if not any(tr.dst == "dram" for tr in stores):
+                    stores.append(Transfer("output", buffer_name, "dram", t.output_bytes))
         if consumers[t.name] == 0:
             stores.append(Transfer("output", buffer_name if fits else "dram", "host", t.output_bytes))
         resident[t.name] = fits
@@ -59,5 +83,5 @@ def place_activations(tasks: tuple[Task, ...], arch: ArchSpec) -> tuple[Task, ..
             if pending[dep] == 0:
                 live.pop(dep, None)
         placed.append(dataclasses.replace(t, loads=tuple(loads), stores=tuple(stores), input_bytes=input_bytes,
-                                          live_bytes=live_bytes, notes=tuple(notes)))
+                                          live_bytes=live_bytes, notes=tuple(notes), gemm=gemm, tiles=tiles))
     return tuple(placed)

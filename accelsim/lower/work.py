@@ -64,6 +64,9 @@ class Task:
     subunit: str = ""
     #: element operations done on vector-like units (unfused work plus the fused output pipeline)
     vector_element_ops: int = 0
+    #: activation tiles streamed through the buffer when input + output exceed it (1: no tiling);
+    #: tile i+1 loads and tile i-1 stores while tile i computes (double buffering)
+    tiles: int = 1
 
 
 @dataclass(frozen=True)

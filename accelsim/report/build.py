@@ -30,6 +30,7 @@ def build_result(arch: ArchSpec, workload: Workload, program: Program, engine: E
     for event in engine.timeline:
         by_task.setdefault(event.layer, []).append(event)
     dram_per_cycle = arch.dram_bytes_per_cycle
+    buffers = {m.name for m in arch.memories}
     layers = []
     dynamic_total: dict[str, float] = {}
     for task, rec in zip(program.tasks, engine.records):
@@ -37,28 +38,22 @@ def build_result(arch: ArchSpec, workload: Workload, program: Program, engine: E
         cycles = end - start
         causes = attribute(by_task.get(task.name, ()), start, end)
         act = task_activity(task, rec, arch, prec.bytes)
+        sram_read, sram_write = act.sram_bytes(buffers)
+        dram_bytes = act.dram_bytes
         activity = Activity(
             macs_by_precision={prec.name: act.macs} if act.macs else {},
             vector_ops_by_precision={prec.name: act.vector_ops} if act.vector_ops else {},
             register_file_bytes=act.register_file_bytes,
-            sram_read_bytes=act.sram_read_bytes, sram_write_bytes=act.sram_write_bytes,
-            dram_bytes=act.dram_bytes)
+            sram_read_bytes=sram_read, sram_write_bytes=sram_write, dram_bytes=dram_bytes)
         seconds = cycles / clock_hz
         energy = energy_by_component(params, activity, arch.technology.static_power_w, seconds)
         _add(dynamic_total, {k: v for k, v in energy.items() if k != "static"})
-        dram_bytes = act.dram_bytes
         compute_cycles_at_peak = (task.macs / peak) if (task.macs and peak) else task.vector_cycles
         memory_cycles = dram_bytes / dram_per_cycle if dram_per_cycle else 0.0
         bound = "memory" if memory_cycles > compute_cycles_at_peak else "compute"
         intensity = (task.macs / dram_bytes) if dram_bytes else math.inf
-        traffic = []
-        for buf in sorted(set(act.sram_read_bytes) | set(act.sram_write_bytes)):
-            traffic.append(TrafficRecord("all", buf, act.sram_read_bytes.get(buf, 0), act.sram_write_bytes.get(buf, 0)))
-        if rec.dram_read_bytes or rec.dram_write_bytes:
-            traffic.append(TrafficRecord("all", "dram", rec.dram_read_bytes, rec.dram_write_bytes))
-        if rec.host_bytes:
-            traffic.append(TrafficRecord("all", "host", rec.host_bytes, 0))
-        extra = {"layers": list(task.layers), "ready_cycle": start, "live_activation_bytes": task.live_bytes}
+        traffic = [TrafficRecord(t.tensor, t.level, t.read_bytes, t.write_bytes) for t in act.traffic]
+        extra = {"layers": list(task.layers), "live_activation_bytes": task.live_bytes, "tiles": task.tiles}
         if rec.matrix is not None:
             mt = rec.matrix
             extra.update(folds=mt.folds, mapping_efficiency=round(mt.used_pe_sum / (mt.folds * arch.matrix_unit.rows * arch.matrix_unit.cols), 6) if mt.folds else 0.0,
@@ -87,6 +82,7 @@ def build_result(arch: ArchSpec, workload: Workload, program: Program, engine: E
         "peak_macs_per_cycle": peak, "clock_mhz": arch.clock_mhz, "dram_bandwidth_gbps": arch.dram.bandwidth_gbps,
         "peak_tops": 2 * peak * clock_hz / 1e12,
         "ridge_macs_per_dram_byte": (peak / dram_per_cycle) if dram_per_cycle else math.inf,
+        "peak_activation_buffer_bytes": max((t.live_bytes for t in program.tasks), default=0),
     }
     return RunResult(arch=arch.name, workload=workload.name, batch=workload.batch, precision=program.precision,
                      clock_mhz=arch.clock_mhz, totals=totals, layers=tuple(layers), timeline=engine.timeline,

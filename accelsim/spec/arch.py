@@ -203,6 +203,19 @@ class ArchSpec:
         dup_units = {n for n in unit_names if unit_names.count(n) > 1}
         if dup_units:
             raise SpecError(f"duplicate function unit name(s): {', '.join(sorted(dup_units))}", where, "function_units")
+        for tensor in ("weights", "activations"):
+            if self.memory_holding(tensor) is None and tensor not in self.dram.holds:
+                raise SpecError(f"no memory holds {tensor}: list '{tensor}' in the 'holds' of dram or of an on-chip buffer",
+                                where, "dram.holds")
+        mu = self.matrix_unit
+        if mu is not None:
+            narrowest = min(get_precision(p).bytes for p in mu.precisions)
+            tile_bytes = mu.rows * mu.cols * narrowest
+            for i, mem in enumerate(self.memories):
+                if "weights" in mem.holds and mem.size_bytes < tile_bytes:
+                    raise SpecError(
+                        f"{mem.name} holds weights but is smaller than one {mu.rows}x{mu.cols} weight tile "
+                        f"({tile_bytes / 1024:g} KiB at {narrowest * 8:g}-bit)", where, f"memories[{i}].size_kib")
 
     @property
     def clock_mhz(self) -> float:

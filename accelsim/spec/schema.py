@@ -154,11 +154,19 @@ def _mark_for(tree, field: str | None, path: str) -> Location | None:
         return None
     rel = field[len(path) + 1:] if path and field.startswith(path + ".") else field
     node, mark = tree, None
-    for key in rel.split("."):
+    for part in rel.split("."):
+        key, _, index = part.partition("[")
         if not isinstance(node, dict) or key not in node:
             break
         mark = getattr(node, "marks", {}).get(key, mark)
         node = node[key]
+        if index:
+            i = int(index.rstrip("]"))
+            if not isinstance(node, list) or i >= len(node):
+                break
+            marks = getattr(node, "marks", [])
+            mark = marks[i] if i < len(marks) else mark
+            node = node[i]
     return mark
 
 
