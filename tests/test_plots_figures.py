@@ -101,3 +101,19 @@ def test_empty_breakdowns_still_render():
 def test_unknown_format_is_refused():
     with pytest.raises(ValueError, match="unknown figure format"):
         plots.figure_bytes(plots.energy_breakdown_figure(sample_result()), "gif")
+
+
+def test_app_point_uses_macs_per_weight_byte_and_overlays_simulated_apps():
+    from accelsim.workload.graph import WorkloadBuilder
+
+    b = WorkloadBuilder("fc", batch=200)
+    b.input("x", (200, 2000))
+    b.fc("fc1", "x", 2000, bias=False)
+    workload = b.build()
+    result = sample_result()
+    x, y = plots.app_point(result, workload)
+    # int8: 4 M weights of 1 byte; the sample result's totals give the MACs and TOPS
+    assert x == pytest.approx(result.totals.macs / 4_000_000)
+    assert y == result.totals.tops
+    svg = plots.figure_bytes(plots.tpu_paper_roofline_figure(simulated={"MLP0": (200.0, 12.9)}), "svg").decode()
+    assert "simulated" in svg and "published (Tables 1 and 3)" in svg

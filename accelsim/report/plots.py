@@ -112,13 +112,17 @@ def _log_range(values: Iterable[float], pad: float = 3.0) -> tuple[float, float]
 
 def roofline_chart(roofs: Iterable[Roof], points: Mapping[str, tuple[float, float]], title: str,
                    x_label: str = "operational intensity (MACs per DRAM byte)",
-                   annotate: bool = False) -> Figure:
+                   annotate: bool = False, second: Mapping[str, tuple[float, float]] | None = None,
+                   labels: tuple[str, str] = ("layers", "simulated")) -> Figure:
     """A log-log roofline with ``points`` (label -> (MACs per byte, achieved TOPS)).
 
-    Points with infinite intensity (no DRAM traffic) are drawn at the right edge.
+    ``second`` is an optional second point set (open markers), e.g. simulated next to published;
+    ``labels`` name the two sets in the legend. Points with infinite intensity (no DRAM traffic)
+    are drawn at the right edge.
     """
     roofs = tuple(roofs)
-    finite_x = [x for x, _ in points.values() if math.isfinite(x) and x > 0]
+    second = dict(second or {})
+    finite_x = [x for x, _ in (*points.values(), *second.values()) if math.isfinite(x) and x > 0]
     x_min, x_max = _log_range(finite_x + [r.ridge_macs_per_byte for r in roofs])
     x_min = min(x_min, 1.0)
     fig = _new_figure()
@@ -126,14 +130,18 @@ def roofline_chart(roofs: Iterable[Roof], points: Mapping[str, tuple[float, floa
     ax.set_xscale("log")
     ax.set_yscale("log")
     _draw_roofs(ax, roofs, x_min, x_max)
-    if points:
-        xs = [x if math.isfinite(x) and x > 0 else x_max for x, _ in points.values()]
-        ys = [max(y, 1e-6) for _, y in points.values()]
-        ax.scatter(xs, ys, s=18, color="black", zorder=3, label="layers" if not annotate else None)
+    for index, (group, label) in enumerate(((points, labels[0]), (second, labels[1]))):
+        if not group:
+            continue
+        xs = [x if math.isfinite(x) and x > 0 else x_max for x, _ in group.values()]
+        ys = [max(y, 1e-6) for _, y in group.values()]
+        style = {"color": "black"} if index == 0 else {"facecolors": "none", "edgecolors": "#d62728"}
+        ax.scatter(xs, ys, s=22, zorder=3, label=label, **style)
         if annotate:
-            for (label, _), x, y in zip(points.items(), xs, ys, strict=True):
-                ax.annotate(label, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=9)
-    peaks = [r.peak_tops for r in roofs] + [y for _, y in points.values() if y > 0]
+            for name, x, y in zip(group, xs, ys, strict=True):
+                ax.annotate(name, (x, y), textcoords="offset points", xytext=(4, 4 if index == 0 else -11),
+                            fontsize=8 if index else 9, color="black" if index == 0 else "#d62728")
+    peaks = [r.peak_tops for r in roofs] + [y for _, y in (*points.values(), *second.values()) if y > 0]
     y_low, y_high = _log_range(peaks, pad=2.0)
     ax.set_ylim(min(y_low, min((r.attainable_tops(x_min) for r in roofs), default=y_low)), y_high)
     ax.set_xlim(x_min, x_max)
@@ -141,7 +149,7 @@ def roofline_chart(roofs: Iterable[Roof], points: Mapping[str, tuple[float, floa
     ax.set_ylabel("TOPS (10^12 ops/s, 2 ops per MAC)")
     ax.set_title(title)
     ax.grid(True, which="major", linewidth=0.5, alpha=0.5)
-    if roofs or points:
+    if roofs or points or second:
         ax.legend(loc="lower right", fontsize=8)
     else:
         ax.text(0.5, 0.5, "no roofs or layers to show", ha="center", va="center", transform=ax.transAxes)
@@ -191,16 +199,32 @@ def roofline_figure(result: RunResult, gpus: Iterable = ()) -> Figure:
     return roofline_chart(roofs, layer_points(result), title)
 
 
+def app_point(result: RunResult, workload) -> tuple[float, float]:
+    """(MACs per weight byte, achieved TOPS) of a whole run, the TPU v1 paper's roofline axes.
+
+    Weight bytes count every weight read (a weight matrix reused by unrolled time steps counts
+    once per step), at the run's precision width.
+    """
+    from ..precision import get_precision
+
+    weight_bytes = sum(layer.op.weight_elements for layer in workload.layers) * get_precision(result.precision).bytes
+    intensity = result.totals.macs / weight_bytes if weight_bytes else math.inf
+    return intensity, result.totals.tops
+
+
 def tpu_paper_roofline_figure(apps: Mapping[str, tuple[float, float]] = TPU17_APPS,
                               peak_tops: float = 92.0, bandwidth_gbps: float = 34.0,
-                              other_roofs: Iterable[Roof] = ()) -> Figure:
+                              other_roofs: Iterable[Roof] = (),
+                              simulated: Mapping[str, tuple[float, float]] | None = None) -> Figure:
     """The TPU v1 paper's roofline (92 TOPS, 34 GB/s, ridge 1350 MACs per weight byte) with apps.
 
     ``apps``: name -> (MACs per weight byte, TOPS); defaults to the paper's six production apps.
+    ``simulated``: the same for simulated runs (see :func:`app_point`), drawn as open markers.
     """
     roofs = [Roof("TPU v1", peak_tops, bandwidth_gbps), *other_roofs]
     return roofline_chart(roofs, apps, "TPU v1 roofline with the six production apps (Jouppi et al. 2017)",
-                          x_label="operational intensity (MACs per weight byte)", annotate=True)
+                          x_label="operational intensity (MACs per weight byte)", annotate=True,
+                          second=simulated, labels=("published (Tables 1 and 3)", "simulated"))
 
 
 # --- timelines, energy, cycles -------------------------------------------------------------------
