@@ -78,3 +78,15 @@ def test_residual_fan_out_sums_gradients_and_errors():
         to_training(load_workload("resnet18", 1), "lion")
     with pytest.raises(WorkloadError, match="already"):
         to_training(train)
+
+
+def test_topology_rows_can_all_get_input_gradients():
+    from pathlib import Path
+
+    from accelsim.workload.topology_csv import load_topology_csv
+
+    w = load_topology_csv(Path(__file__).resolve().parent.parent / "workloads" / "resnet18_scalesim.csv")
+    assert to_training(w).macs == 2 * w.macs  # independent rows: inputs need no gradient
+    assert to_training(w, input_grads="all").macs == 3 * w.macs
+    with pytest.raises(WorkloadError, match="input_grads"):
+        to_training(w, input_grads="some")

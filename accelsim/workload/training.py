@@ -57,8 +57,9 @@ def _prod(dims) -> int:
 
 
 class _Backward:
-    def __init__(self, workload: Workload):
+    def __init__(self, workload: Workload, input_grads: bool):
         self.w = workload
+        self.input_grads = input_grads
         self.by_name = workload.by_name()
         self.consumers = workload.consumers()
         self.requires = self._requires_grad()
@@ -70,7 +71,7 @@ class _Backward:
     def _requires_grad(self) -> dict[str, bool]:
         req: dict[str, bool] = {}
         for layer in self.w.layers:
-            req[layer.name] = layer.op.params > 0 or isinstance(layer.op, (O.SharedWeightMatMul, O.SharedWeightConv2d)) \
+            req[layer.name] = (self.input_grads and isinstance(layer.op, O.Input)) or layer.op.params > 0 or isinstance(layer.op, (O.SharedWeightMatMul, O.SharedWeightConv2d)) \
                 or any(req[src] for src in layer.inputs)
         return req
 
@@ -107,7 +108,7 @@ class _Backward:
 
     def run(self) -> list[Layer]:
         for layer in reversed(self.w.layers):
-            if not self.requires[layer.name] or isinstance(layer.op, O.Input):
+            if isinstance(layer.op, O.Input) or not self.requires[layer.name]:
                 continue
             dy = self.grad_of(layer)
             if dy is None:
@@ -221,12 +222,17 @@ class _Backward:
             self.give(layer, g, (b,))
 
 
-def to_training(workload: Workload, optimizer: str = "sgd") -> Workload:
+def to_training(workload: Workload, optimizer: str = "sgd", input_grads: str = "needed") -> Workload:
     """Return ``workload`` extended into one training step (forward, backward, optimizer update).
 
-    ``optimizer`` is ``"sgd"``, ``"momentum"`` or ``"adam"``. The returned workload's ``settings``
-    record the optimizer, its element operations per weight and its state size.
+    ``optimizer`` is ``"sgd"``, ``"momentum"`` or ``"adam"``. ``input_grads="needed"`` computes an
+    input gradient only where an upstream layer has parameters; ``"all"`` also differentiates with
+    respect to graph inputs (use it for SCALE-Sim topologies, whose rows are independent layers
+    that stand for consecutive layers of one network). The returned workload's ``settings`` record
+    the optimizer, its element operations per weight and its state size.
     """
+    if input_grads not in ("needed", "all"):
+        raise WorkloadError(f"input_grads must be 'needed' or 'all', got {input_grads!r}", field="input_grads")
     if optimizer not in OPTIMIZERS:
         raise WorkloadError(f"unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}",
                             field="optimizer")
@@ -234,7 +240,7 @@ def to_training(workload: Workload, optimizer: str = "sgd") -> Workload:
         raise WorkloadError(f"workload '{workload.name}' already contains backward or optimizer layers",
                             field="training")
     opt = OPTIMIZERS[optimizer]
-    back = _Backward(workload)
+    back = _Backward(workload, input_grads == "all")
     backward = back.run()
     updates = []
     trained = 0
@@ -254,6 +260,7 @@ def to_training(workload: Workload, optimizer: str = "sgd") -> Workload:
     settings = dict(workload.settings)
     settings.update({
         "training": True,
+        "input_grads": input_grads,
         "optimizer": opt.name,
         "optimizer_ops_per_weight": opt.ops_per_weight,
         "trained_params": trained,
