@@ -200,3 +200,15 @@ def test_profile_from_run_adapter():
     assert profile.records[0].backward_seconds == pytest.approx(4e-6)
     assert profile.records[0].param_bytes == 4000 and profile.records[0].activation_bytes == 100
     assert "approximation" in profile.source
+
+
+def test_event_driven_hierarchical_step_matches_analytical():
+    system = load_system("dgx_like_4x8")
+    options = TrainingOptions(bucket_bytes=8e6)
+    analytical = step_time(hand_profile(), system, ParallelConfig(dp=32), 32, options)
+    event = step_time(hand_profile(), system, ParallelConfig(dp=32), 32,
+                      replace(options, event_driven=True))
+    assert analytical.collective == "hierarchical"
+    assert event.step_seconds == pytest.approx(analytical.step_seconds, rel=1e-12)
+    assert [b.end_seconds for b in event.buckets] == pytest.approx(
+        [b.end_seconds for b in analytical.buckets], rel=1e-12)

@@ -54,9 +54,14 @@ class SimResult:
         return {name: busy / horizon for name, busy in self.link_busy_seconds.items() if busy > 0}
 
 
-def simulate(network: Network, jobs: list[Job], alpha_seconds: float,
+def simulate(network: Network, jobs: list[Job], alpha_seconds: float | None = None,
              gamma_seconds_per_byte: float = 0.0, max_messages: int = 5_000_000) -> SimResult:
-    """Run ``jobs`` on ``network`` and return their timings and per-link busy time."""
+    """Run ``jobs`` on ``network`` and return their timings and per-link busy time.
+
+    ``alpha_seconds``: per-message latency; ``None`` takes the largest ``latency_seconds`` of the
+    links on each message's route (so intra- and inter-node messages of a hierarchical system pay
+    their own alpha).
+    """
     total = sum(len(step) for job in jobs for step in job.schedule)
     if total > max_messages:
         raise AccelsimError(f"event-driven run would send {total:,} messages (limit "
@@ -73,12 +78,16 @@ def simulate(network: Network, jobs: list[Job], alpha_seconds: float,
         key = (a, b)
         if key not in routes:
             path = network.route(a, b)
-            routes[key] = (tuple(sorted(path)), network.path_bytes_per_second(path) if path else 0.0)
+            latency = alpha_seconds
+            if latency is None:
+                latency = max((network.links[i].latency_seconds for i in path), default=0.0)
+            routes[key] = (tuple(sorted(path)),
+                           network.path_bytes_per_second(path) if path else 0.0, latency)
         return routes[key]
 
     def send(src_chip: int, dst_chip: int, nbytes: float, delivered: simpy.Event):
-        yield env.timeout(alpha_seconds)
-        path, bandwidth = route(src_chip, dst_chip)
+        path, bandwidth, latency = route(src_chip, dst_chip)
+        yield env.timeout(latency)
         if path and nbytes > 0:
             requests = []
             for link in path:

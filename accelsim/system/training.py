@@ -322,7 +322,7 @@ def _event_driven_buckets(system, pending, dp, algorithm, comp, ab, options):
         jobs.append(Job(schedule, placement, ready, len(jobs) - 1 if jobs else None))
         labels.append(label)
         wires.append(wire)
-    result = simulate(network, jobs, ab.alpha_seconds, ab.gamma_seconds_per_byte)
+    result = simulate(network, jobs, None, ab.gamma_seconds_per_byte)
     buckets = tuple(
         BucketTiming(layers, nbytes, wire, ready, start, end, label)
         for (layers, nbytes, ready), wire, start, end, label in zip(
