@@ -137,3 +137,42 @@ def test_contention_costs_more():
     # Utilization: the uncontended snake ring keeps its 16 links busy most of the time.
     util = alone.link_utilization()
     assert len(util) == 16 and min(util.values()) > 0.9
+
+
+def test_other_collective_schedules_match_on_a_switch():
+    from accelsim.system.schedules import (
+        broadcast_tree,
+        pairwise_all_to_all,
+        ring_all_gather,
+        ring_reduce_scatter,
+    )
+
+    switch = load_system("dgx_like_8")
+    net = build_network(switch)
+    ab = AlphaBeta(switch.link.latency_seconds, 1 / switch.link.bytes_per_second)
+    n = 8e6
+    cases = [
+        (ring_reduce_scatter(8, n), collective_cost("reduce_scatter", "ring", n, 8, ab)),
+        (ring_all_gather(8, n), collective_cost("all_gather", "ring", n, 8, ab)),
+        (broadcast_tree(8, n), collective_cost("broadcast", "tree", n, 8, ab)),
+        (pairwise_all_to_all(8, n), collective_cost("all_to_all", "pairwise", n, 8, ab)),
+    ]
+    for schedule, cost in cases:
+        result = simulate(net, [Job(schedule, tuple(range(8)))])
+        assert result.makespan_seconds == pytest.approx(cost.seconds, rel=1e-12), cost.collective
+
+
+def test_torus3d_routes_use_neighbour_links():
+    from dataclasses import replace
+
+    from accelsim.system.spec import TopologySpec
+
+    base = load_system("tpu_v3_pod_32x32")
+    spec = replace(base, chips=64, topology=TopologySpec("torus3d", (4, 4, 4)),
+                   link=replace(base.link, links_per_chip=6))
+    net = build_network(spec)
+    assert len(net.links) == 64 * 6
+    far = net.chip_at((2, 3, 1))
+    route = net.route(0, far)
+    assert len(route) == 2 + 1 + 1  # 2 hops in x, 1 in y (wrap-around), 1 in z
+    assert [net.links[i].name for i in route][-1].endswith("d2+")
