@@ -313,3 +313,34 @@ def test_torch_exported_encoder_layer_with_dynamic_batch(tmp_path):
         assert w.macs == batch * per_sample
         assert w.params == sum(p.numel() for p in layer.parameters())
     assert [getattr(layer.op, "func", None) for layer in w.layers].count("gelu") == 1
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(size=st.integers(5, 20), k=st.integers(1, 5), stride=st.integers(1, 3), dil=st.integers(1, 2),
+       pads=st.tuples(*[st.integers(0, 2)] * 4), groups=st.sampled_from([1, 2]),
+       auto=st.sampled_from(["NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"]), pool=st.booleans(),
+       ceil=st.booleans())
+def test_window_arithmetic_agrees_with_onnx_shape_inference(tmp_path_factory, size, k, stride, dil, pads, groups,
+                                                            auto, pool, ceil):
+    if dil * (k - 1) + 1 > size:
+        return
+    g = GraphMaker()
+    attrs = {"kernel_shape": [k, k], "strides": [stride, stride]}
+    if auto == "NOTSET":
+        attrs["pads"] = list(pads)
+    else:
+        attrs["auto_pad"] = auto
+    if pool:
+        y = g.op("MaxPool", ["x"], ceil_mode=int(ceil and auto == "NOTSET"), **attrs)
+    else:
+        y = g.op("Conv", ["x", g.weight((4, 4 // groups, k, k))], group=groups, dilations=[dil, dil], **attrs)
+    path = g.save(tmp_path_factory.mktemp("win") / "w.onnx", [tensor("x", [1, 4, size, size + 1])],
+                  [tensor(y, None)])
+    op = load_onnx(path).layers[-1].op  # the importer raises if its shape disagrees with ONNX's
+    if not pool:
+        _, ho, wo, _ = op.output_shape
+        assert op.macs == ho * wo * 4 * (4 // groups) * k * k

@@ -113,6 +113,17 @@ class _Importer:
                 self.producer[t] = name
         return name
 
+    def check_shape(self, node, op: O.Op) -> None:
+        """Our window arithmetic must agree with ONNX shape inference (1-D ops get height 1)."""
+        inferred = self.shapes.get(node.output[0])
+        if inferred is None:
+            return
+        if len(inferred) == 3:
+            inferred = (inferred[0], inferred[1], 1, inferred[2])
+        if _nhwc(inferred) != tuple(op.output_shape):
+            raise self.error(f"output shape {list(op.output_shape)} (NHWC) disagrees with ONNX shape inference "
+                             f"{list(_nhwc(inferred))}; the pads/strides/dilations combination is not supported", node)
+
     @staticmethod
     def attrs(node) -> dict:
         from onnx import helper
@@ -390,6 +401,7 @@ class _Importer:
             raise self.error(f"different dilations per axis {dil} are not supported", node)
         op = O.Conv2d(n, h, w, c, int(wshape[0]), kernel[0], kernel[1], strides[0], strides[1], pt, pb, pl, pr,
                       dilation=dil[0], groups=int(a.get("group", 1)), bias=len(node.input) > 2 and bool(node.input[2]))
+        self.check_shape(node, op)
         self.emit(name, op, node.input[:1], node.output)
 
     def conv_transpose(self, node, name, a):
@@ -467,6 +479,7 @@ class _Importer:
         n, c, h, w, kernel, strides, _dil, (pt, pb, pl, pr) = self._window(node, a)
         op = O.Pool(n, h, w, c, kernel[0], kernel[1], strides[0], strides[1], pt, pb, pl, pr, func,
                     bool(a.get("ceil_mode", 0)))
+        self.check_shape(node, op)
         self.emit(name, op, node.input[:1], node.output)
 
     def gather(self, node, name, a):
