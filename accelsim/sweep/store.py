@@ -1,0 +1,202 @@
+"""The sweep database: SQLite in WAL mode, one row per distinct point configuration.
+
+Tables:
+- ``points(key, config_json, status, result_json, error, code_sha256)``: ``key`` is the sha256 of
+  the point's canonical configuration (keys.py). A row is written by one INSERT in its own
+  transaction by the parent process, so a point is either wholly there or absent, whatever
+  happens to the process (SIGINT, SIGKILL). ``status``: ok | error | invalid | pruned.
+- ``sweeps(name, spec_json)``: each sweep's parameters, constraints and objectives.
+- ``sweep_points(sweep, idx, key, params_json)``: which points a sweep has, in order. Points are
+  shared between sweeps: a configuration already finished by any sweep is not run again.
+
+Durability: WAL with ``synchronous=NORMAL`` keeps every committed point through a crash or kill of
+the process (a power cut may lose the last few commits, never corrupt the file).
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Self
+
+from ..errors import AccelsimError, Location
+from .keys import canonical_json
+from .metrics import Constraint, Objective
+from .points import Point
+from .spec import SweepSpec
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 60_000
+FINISHED_STATUSES = ("ok", "error", "invalid")  # "pruned" points are re-checked on every run
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS points (
+    key TEXT PRIMARY KEY,
+    config_json TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('ok', 'error', 'invalid', 'pruned')),
+    result_json TEXT,
+    error TEXT,
+    code_sha256 TEXT
+);
+CREATE TABLE IF NOT EXISTS sweeps (name TEXT PRIMARY KEY, spec_json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sweep_points (
+    sweep TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    params_json TEXT NOT NULL,
+    PRIMARY KEY (sweep, idx)
+);
+"""
+
+
+@dataclass(frozen=True)
+class StoredPoint:
+    """One point of a sweep as stored; ``status`` is ``pending`` when it has not run yet."""
+
+    index: int
+    key: str
+    params: dict
+    status: str
+    result: dict | None
+    error: str | None
+    code_sha256: str | None
+
+
+@dataclass(frozen=True)
+class StoredSweep:
+    name: str
+    spec: dict
+
+    @property
+    def constraints(self) -> tuple[Constraint, ...]:
+        return tuple(Constraint(c["metric"], c.get("min"), c.get("max")) for c in self.spec.get("constraints", ()))
+
+    @property
+    def objectives(self) -> tuple[Objective, ...]:
+        return tuple(Objective(o["metric"], o["sense"]) for o in self.spec.get("objectives", ()))
+
+    @property
+    def swept(self) -> tuple[str, ...]:
+        return tuple(d["name"] for d in self.spec.get("dimensions", ()) if len(d["values"]) > 1)
+
+
+def spec_record(spec: SweepSpec) -> dict:
+    """The JSON-able summary of a sweep spec kept in the database."""
+    return {
+        "name": spec.name, "description": spec.description, "source": spec.source, "spec_sha256": spec.spec_sha256,
+        "mode": spec.mode, "random": {"n": spec.random_n, "seed": spec.random_seed} if spec.mode == "random" else None,
+        "dimensions": [{"name": d.name, "values": list(d.values)} for d in spec.dimensions],
+        "constraints": [{"metric": c.metric, "min": c.minimum, "max": c.maximum} for c in spec.constraints],
+        "objectives": [{"metric": o.metric, "sense": o.sense} for o in spec.objectives],
+    }
+
+
+class SweepStore:
+    """An open sweep database. ``create=False`` refuses a missing file (for export and pareto)."""
+
+    def __init__(self, path: str | Path, create: bool = True):
+        self.path = Path(path)
+        if not create and not self.path.is_file():
+            raise AccelsimError("no such sweep database", Location(str(path)), "DB")
+        try:
+            if create:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            if create:
+                self._db.executescript(_SCHEMA)
+                self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            version = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise AccelsimError(f"not a usable sweep database: {exc}", Location(str(path)), "DB") from None
+        if version is None or int(version[0]) != SCHEMA_VERSION:
+            raise AccelsimError(f"sweep database schema {version[0] if version else '?'} is not the supported "
+                                f"{SCHEMA_VERSION}", Location(str(path)), "DB")
+
+    # --- writing -----------------------------------------------------------------------------
+    def record_plan(self, spec: SweepSpec, points: tuple[Point, ...]) -> None:
+        """Store the sweep's spec and its list of points (replacing an earlier plan of that name)."""
+        with self._transaction():
+            self._db.execute("INSERT OR REPLACE INTO sweeps VALUES (?, ?)", (spec.name, canonical_json(spec_record(spec))))
+            self._db.execute("DELETE FROM sweep_points WHERE sweep = ?", (spec.name,))
+            self._db.executemany("INSERT INTO sweep_points VALUES (?, ?, ?, ?)",
+                                 [(spec.name, p.index, p.key, canonical_json(p.params)) for p in points])
+
+    def put(self, key: str, config: dict, status: str, result_json: str | None, error: str | None,
+            code_sha256: str | None) -> None:
+        """Write one point's outcome: a single statement in its own transaction."""
+        with self._transaction():
+            self._db.execute("INSERT OR REPLACE INTO points VALUES (?, ?, ?, ?, ?, ?)",
+                             (key, canonical_json(config), status, result_json, error, code_sha256))
+
+    def _transaction(self):
+        return _Transaction(self._db)
+
+    # --- reading -----------------------------------------------------------------------------
+    def statuses(self, keys) -> dict[str, tuple[str, str | None]]:
+        """key -> (status, code_sha256) of the given keys that have a row."""
+        out = {}
+        keys = list(dict.fromkeys(keys))
+        for start in range(0, len(keys), 500):
+            batch = keys[start:start + 500]
+            marks = ",".join("?" * len(batch))
+            for key, status, code in self._db.execute(
+                    f"SELECT key, status, code_sha256 FROM points WHERE key IN ({marks})", batch):
+                out[key] = (status, code)
+        return out
+
+    def sweep_names(self) -> list[str]:
+        return [row[0] for row in self._db.execute("SELECT name FROM sweeps ORDER BY name")]
+
+    def sweep(self, name: str | None = None) -> StoredSweep:
+        """The sweep called ``name`` (default: the only one in the database)."""
+        names = self.sweep_names()
+        if name is None:
+            if len(names) != 1:
+                raise AccelsimError(f"the database holds {len(names)} sweeps ({', '.join(names) or 'none'}); "
+                                    "choose one with --sweep", Location(str(self.path)), "--sweep")
+            name = names[0]
+        row = self._db.execute("SELECT spec_json FROM sweeps WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            raise AccelsimError(f"no sweep named '{name}'; the database holds: {', '.join(names) or 'none'}",
+                                Location(str(self.path)), "--sweep")
+        return StoredSweep(name, json.loads(row[0]))
+
+    def points(self, sweep: str) -> list[StoredPoint]:
+        """Every point of ``sweep`` in sweep order, with its outcome (``pending`` if not run)."""
+        rows = self._db.execute(
+            "SELECT sp.idx, sp.key, sp.params_json, p.status, p.result_json, p.error, p.code_sha256 "
+            "FROM sweep_points sp LEFT JOIN points p ON p.key = sp.key WHERE sp.sweep = ? ORDER BY sp.idx", (sweep,))
+        return [StoredPoint(idx, key, json.loads(params), status or "pending",
+                            json.loads(result) if result else None, error, code)
+                for idx, key, params, status, result, error, code in rows]
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception (KeyboardInterrupt included)."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self._db = db
+
+    def __enter__(self):
+        self._db.execute("BEGIN IMMEDIATE")
+        return self._db
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self._db.execute("COMMIT")
+        else:
+            self._db.execute("ROLLBACK")
