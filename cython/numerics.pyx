@@ -157,18 +157,23 @@ cdef inline double _rint(double x) noexcept nogil:
     return -((-x + _RINT_MAGIC) - _RINT_MAGIC)
 
 
-cdef inline void _mul(int8_t sa, int64_t ca, int8_t sb, int64_t cb, const LnsParams* p,
-                      int8_t* s, int64_t* c) noexcept nogil:
-    cdef int8_t sign = sa * sb
-    cdef int64_t code = ca + cb
-    if code < p.code_min:
-        sign = 0
-    if sign == 0:
-        code = 0
-    elif code > p.code_max:
-        code = p.code_max
-    s[0] = sign
-    c[0] = code
+cdef struct LnsValue:
+    int8_t sign
+    int64_t code
+
+
+cdef inline LnsValue _mul(int8_t sa, int64_t ca, int8_t sb, int64_t cb,
+                          const LnsParams* p) noexcept nogil:
+    cdef LnsValue r
+    r.sign = sa * sb
+    r.code = ca + cb
+    if r.code < p.code_min:
+        r.sign = 0
+    if r.sign == 0:
+        r.code = 0
+    elif r.code > p.code_max:
+        r.code = p.code_max
+    return r
 
 
 cdef inline double _interp(const double* t, double z, double z_min, double inv_step,
@@ -182,19 +187,20 @@ cdef inline double _interp(const double* t, double z, double z_min, double inv_s
     return t[i] + frac * (t[i + 1] - t[i])
 
 
-cdef inline void _add(int8_t sa, int64_t ca, int8_t sb, int64_t cb, const LnsParams* p,
-                      int8_t* s, int64_t* c) noexcept nogil:
+cdef inline LnsValue _add(int8_t sa, int64_t ca, int8_t sb, int64_t cb,
+                          const LnsParams* p) noexcept nogil:
     cdef int8_t s_hi, s_lo
     cdef int64_t c_hi, c_lo, d, k, code
     cdef double z, g
+    cdef LnsValue r
     if sb == 0 or (sa != 0 and ca >= cb):
         s_hi = sa; c_hi = ca; s_lo = sb; c_lo = cb
     else:
         s_hi = sb; c_hi = cb; s_lo = sa; c_lo = ca
     if s_lo == 0:
-        s[0] = s_hi
-        c[0] = c_hi if s_hi != 0 else 0
-        return
+        r.sign = s_hi
+        r.code = c_hi if s_hi != 0 else 0
+        return r
     d = c_lo - c_hi
     z = <double>d * p.inv_scale  # exact: a power-of-two scaling, same as ldexp
     if s_hi == s_lo:
@@ -204,9 +210,9 @@ cdef inline void _add(int8_t sa, int64_t ca, int8_t sb, int64_t cb, const LnsPar
             g = _interp(p.plus, z, p.z_min, p.plus_inv_step, p.table_size)
     else:
         if d == 0:
-            s[0] = 0
-            c[0] = 0
-            return
+            r.sign = 0
+            r.code = 0
+            return r
         k = -d
         if z < p.z_min:
             g = 0.0
@@ -216,13 +222,14 @@ cdef inline void _add(int8_t sa, int64_t ca, int8_t sb, int64_t cb, const LnsPar
             g = _interp(p.minus, z, p.z_min, p.minus_inv_step, p.table_size)
     code = c_hi + <int64_t>_rint(g * p.scale)
     if code < p.code_min:
-        s[0] = 0
-        c[0] = 0
-        return
+        r.sign = 0
+        r.code = 0
+        return r
     if code > p.code_max:
         code = p.code_max
-    s[0] = s_hi
-    c[0] = code
+    r.sign = s_hi
+    r.code = code
+    return r
 
 
 cdef LnsParams _params(int fraction_bits, int64_t code_min, int64_t code_max, tables,
@@ -255,8 +262,11 @@ def lns_mul_kernel(const int8_t[::1] sa, const int64_t[::1] ca, const int8_t[::1
     c_arr = np.empty(n, dtype=np.int64)
     cdef int8_t[::1] s = s_arr
     cdef int64_t[::1] c = c_arr
+    cdef LnsValue r
     for i in range(n):
-        _mul(sa[i], ca[i], sb[i], cb[i], &p, &s[i], &c[i])
+        r = _mul(sa[i], ca[i], sb[i], cb[i], &p)
+        s[i] = r.sign
+        c[i] = r.code
     return s_arr, c_arr
 
 
@@ -273,9 +283,12 @@ def lns_add_kernel(const int8_t[::1] sa, const int64_t[::1] ca, const int8_t[::1
     c_arr = np.empty(n, dtype=np.int64)
     cdef int8_t[::1] s = s_arr
     cdef int64_t[::1] c = c_arr
+    cdef LnsValue r
     with nogil:
         for i in range(n):
-            _add(sa[i], ca[i], sb[i], cb[i], &p, &s[i], &c[i])
+            r = _add(sa[i], ca[i], sb[i], cb[i], &p)
+            s[i] = r.sign
+            c[i] = r.code
     return s_arr, c_arr
 
 
@@ -293,18 +306,39 @@ def lns_matmul_kernel(const int8_t[:, ::1] sa, const int64_t[:, ::1] ca, sb_in, 
     c_arr = np.zeros((m, n), dtype=np.int64)
     cdef int8_t[:, ::1] s = s_arr
     cdef int64_t[:, ::1] c = c_arr
-    cdef int8_t acc_s, ps
-    cdef int64_t acc_c, pc
+    cdef LnsValue acc, prod, acc0, acc1, acc2, acc3, p0, p1, p2, p3
+    cdef Py_ssize_t n4 = n - n % 4
     with nogil:
         for i in range(m):
-            for j in range(n):
-                acc_s = 0
-                acc_c = 0
+            # Four outputs at a time: each LNS add depends on the previous one (a long latency
+            # chain), so interleaving independent accumulators keeps the pipeline busy. Every
+            # output is still summed in order k, so the bits do not change.
+            for j in range(0, n4, 4):
+                acc0.sign = 0; acc0.code = 0
+                acc1.sign = 0; acc1.code = 0
+                acc2.sign = 0; acc2.code = 0
+                acc3.sign = 0; acc3.code = 0
                 for k in range(kk):
-                    _mul(sa[i, k], ca[i, k], sbt[j, k], cbt[j, k], &p, &ps, &pc)
-                    _add(acc_s, acc_c, ps, pc, &p, &acc_s, &acc_c)
-                s[i, j] = acc_s
-                c[i, j] = acc_c
+                    p0 = _mul(sa[i, k], ca[i, k], sbt[j, k], cbt[j, k], &p)
+                    p1 = _mul(sa[i, k], ca[i, k], sbt[j + 1, k], cbt[j + 1, k], &p)
+                    p2 = _mul(sa[i, k], ca[i, k], sbt[j + 2, k], cbt[j + 2, k], &p)
+                    p3 = _mul(sa[i, k], ca[i, k], sbt[j + 3, k], cbt[j + 3, k], &p)
+                    acc0 = _add(acc0.sign, acc0.code, p0.sign, p0.code, &p)
+                    acc1 = _add(acc1.sign, acc1.code, p1.sign, p1.code, &p)
+                    acc2 = _add(acc2.sign, acc2.code, p2.sign, p2.code, &p)
+                    acc3 = _add(acc3.sign, acc3.code, p3.sign, p3.code, &p)
+                s[i, j] = acc0.sign; c[i, j] = acc0.code
+                s[i, j + 1] = acc1.sign; c[i, j + 1] = acc1.code
+                s[i, j + 2] = acc2.sign; c[i, j + 2] = acc2.code
+                s[i, j + 3] = acc3.sign; c[i, j + 3] = acc3.code
+            for j in range(n4, n):
+                acc.sign = 0
+                acc.code = 0
+                for k in range(kk):
+                    prod = _mul(sa[i, k], ca[i, k], sbt[j, k], cbt[j, k], &p)
+                    acc = _add(acc.sign, acc.code, prod.sign, prod.code, &p)
+                s[i, j] = acc.sign
+                c[i, j] = acc.code
     return s_arr, c_arr
 
 
