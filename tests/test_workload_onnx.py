@@ -315,8 +315,8 @@ def test_torch_exported_encoder_layer_with_dynamic_batch(tmp_path):
     assert [getattr(layer.op, "func", None) for layer in w.layers].count("gelu") == 1
 
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 @settings(max_examples=60, deadline=None)
