@@ -6,6 +6,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper, numpy_helper
@@ -313,10 +315,6 @@ def test_torch_exported_encoder_layer_with_dynamic_batch(tmp_path):
         assert w.macs == batch * per_sample
         assert w.params == sum(p.numel() for p in layer.parameters())
     assert [getattr(layer.op, "func", None) for layer in w.layers].count("gelu") == 1
-
-
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 
 @settings(max_examples=60, deadline=None)
