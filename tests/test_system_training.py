@@ -188,18 +188,42 @@ def test_profile_from_run_adapter():
         "conv": SimpleNamespace(phase="forward", op=SimpleNamespace(params=1000, output_elements=50)),
         "relu": SimpleNamespace(phase="forward", op=SimpleNamespace(params=0, output_elements=50)),
         "fc": SimpleNamespace(phase="forward", op=SimpleNamespace(params=10, output_elements=5)),
+        "image": SimpleNamespace(phase="forward", op=SimpleNamespace(params=0, output_elements=9,
+                                                                     kind="input")),
+        "fc/dW": SimpleNamespace(phase="backward", op=None),
+        "relu/dX": SimpleNamespace(phase="backward", op=None),
+        "loss/dY_sum": SimpleNamespace(phase="backward", op=None),
+        "fc/update": SimpleNamespace(phase="optimizer", op=None),
     }
+    for name in ("conv", "relu", "fc"):
+        graph_layers[name].op.kind = "conv2d"
     graph = SimpleNamespace(by_name=graph_layers)
     result = SimpleNamespace(
         arch="x", workload="w", batch=2, clock_mhz=1000.0,
-        layers=(layer(name="conv+relu", cycles=2000, macs=10, extra={"layers": ["conv", "relu"]}),
+        layers=(layer(name="image", cycles=100, macs=0, extra={}),
+                layer(name="conv+relu", cycles=2000, macs=10, extra={"layers": ["conv", "relu"]}),
                 layer(name="fc", cycles=1000, macs=5, extra={})))
     profile = profile_from_run(result, graph)
-    assert [r.name for r in profile.records] == ["conv+relu", "fc"]
+    assert [r.name for r in profile.records] == ["image", "conv+relu", "fc"]
+    assert profile.records[0].backward_seconds == 0.0
+    profile = replace(profile, records=profile.records[1:])
     assert profile.records[0].forward_seconds == pytest.approx(2e-6)
     assert profile.records[0].backward_seconds == pytest.approx(4e-6)
     assert profile.records[0].param_bytes == 4000 and profile.records[0].activation_bytes == 100
     assert "approximation" in profile.source
+    # A training-graph run: backward layers charged to their forward layer by name.
+    training = SimpleNamespace(**{**result.__dict__, "layers": result.layers + (
+        layer(name="fc/dW", cycles=3000, macs=5, extra={}),
+        layer(name="relu/dX", cycles=500, macs=0, extra={}),
+        layer(name="loss/dY_sum", cycles=400, macs=0, extra={}),
+        layer(name="fc/update", cycles=700, macs=0, extra={}))})
+    trained = profile_from_run(training, graph)
+    back = {r.name: r.backward_seconds for r in trained.records}
+    # forward: image 0.1 us, conv+relu 2 us, fc 1 us; the unmatched 0.4 us goes by forward share
+    assert back["fc"] == pytest.approx(3e-6 + 0.4e-6 * 1 / 3.1)
+    assert back["conv+relu"] == pytest.approx(0.5e-6 + 0.4e-6 * 2 / 3.1)
+    assert trained.optimizer_seconds == pytest.approx(0.7e-6)
+    assert "training graph" in trained.source
 
 
 def test_event_driven_hierarchical_step_matches_analytical():

@@ -115,34 +115,52 @@ def profile_from_run(result, graph, gradient_bytes_per_param: float = 4.0,
     """Adapt a single-chip :class:`RunResult` of ``graph`` (the simulated Workload).
 
     Forward seconds = layer cycles / clock. A result layer may be several fused workload layers
-    (``extra['layers']``); their parameters are summed. Result layers of phase ``backward`` (a
-    training-mode run) are spread over the forward layers in proportion to forward time; without
-    them backward = 2 x forward for MAC layers and 1 x for vector layers (approximation).
+    (``extra['layers']``); their parameters are summed. In a run of a training graph
+    (:func:`accelsim.workload.training.to_training`) a backward layer named ``<forward>/...`` is
+    charged to the record holding ``<forward>``, unmatched ones in proportion to forward time, and
+    optimizer layers make up ``optimizer_seconds``. Without backward layers backward = 2 x forward for
+    MAC layers and 1 x for vector layers (approximation, said in ``source``).
     """
-    by_name = graph.by_name if not callable(graph.by_name) else graph.by_name()
+    by_name = graph.by_name() if callable(graph.by_name) else graph.by_name
     hz = result.clock_mhz * 1e6
-    forward, backward_total, optimizer = [], 0.0, 0.0
+    forward: list[list] = []  # [name, seconds, macs, params, out_elements, is_input]
+    owner: dict[str, int] = {}
+    backward_layers: list[tuple[list[str], float]] = []
+    optimizer = 0.0
     for layer in result.layers:
         names = layer.extra.get("layers") or [layer.name]
         members = [by_name[n] for n in names if n in by_name]
         phase = members[0].phase if members else "forward"
         seconds = layer.cycles / hz
         if phase == "backward":
-            backward_total += seconds
+            backward_layers.append((list(names), seconds))
             continue
         if phase == "optimizer":
             optimizer += seconds
             continue
+        for n in names:
+            owner[n] = len(forward)
         params = sum(m.op.params for m in members)
         out = members[-1].op.output_elements if members else 0
-        forward.append((layer.name, seconds, layer.macs, params, out))
+        is_input = bool(members) and all(m.op.kind == "input" for m in members)
+        forward.append([layer.name, seconds, layer.macs, params, out, is_input])
     if not forward:
         raise AccelsimError(f"the run of '{result.workload}' has no forward layers to profile")
+    backward = [0.0] * len(forward)
+    unmatched = 0.0
+    for names, seconds in backward_layers:
+        index = next((owner[n.split("/")[0]] for n in names if n.split("/")[0] in owner), None)
+        if index is None:
+            unmatched += seconds
+        else:
+            backward[index] += seconds
     fwd_sum = sum(f[1] for f in forward) or 1.0
     records = []
-    for name, seconds, macs, params, out in forward:
-        if backward_total:
-            back = backward_total * seconds / fwd_sum
+    for i, (name, seconds, macs, params, out, is_input) in enumerate(forward):
+        if backward_layers:
+            back = backward[i] + unmatched * seconds / fwd_sum
+        elif is_input:  # reading the input has no gradient
+            back = 0.0
         else:
             back = seconds * (BACKWARD_OVER_FORWARD_MATRIX if macs else BACKWARD_OVER_FORWARD_VECTOR)
         records.append(LayerRecord(name, seconds, back, params * gradient_bytes_per_param,
@@ -150,15 +168,21 @@ def profile_from_run(result, graph, gradient_bytes_per_param: float = 4.0,
     if not optimizer and hbm_bandwidth_gbps:
         total_params = sum(f[3] for f in forward)
         optimizer = total_params * OPTIMIZER_BYTES_PER_PARAM / (hbm_bandwidth_gbps * 1e9)
-    source = (f"simulator ({result.arch}, training mode)" if backward_total else
+    source = (f"simulator ({result.arch}, training graph: backward and optimizer layers simulated)"
+              if backward_layers else
               f"simulator ({result.arch}, forward only; backward = 2x forward for MAC layers, "
               "1x for vector layers: approximation)")
     return LayerProfile(tuple(records), result.batch, optimizer, source)
 
 
 def simulator_profile_fn(arch: str, workload: str, precision: str | None = None,
-                         hbm_bandwidth_gbps: float | None = None) -> ProfileFn:
-    """A :data:`ProfileFn` that runs the single-chip simulator (training mode when it has one).
+                         hbm_bandwidth_gbps: float | None = None, training: bool = True,
+                         optimizer: str = "momentum") -> ProfileFn:
+    """A :data:`ProfileFn` that runs the single-chip simulator on ``workload`` at each batch.
+
+    ``training``: simulate the training graph (forward, backward, ``optimizer`` updates) when the
+    workload package can build one; otherwise (or with ``training=False``) the forward pass only,
+    with backward = 2 x forward.
 
     Raises :class:`AccelsimError` with a clear message when ``accelsim.api`` is not available.
     """
@@ -169,16 +193,22 @@ def simulator_profile_fn(arch: str, workload: str, precision: str | None = None,
                             "use --estimate roofline") from None
     from ..workload.registry import load_workload
 
+    try:
+        from ..workload.training import to_training
+    except ImportError:  # a workload package without training graphs
+        training = False
     cache: dict[int, LayerProfile] = {}
 
     def profile(batch: int) -> LayerProfile:
         if batch not in cache:
             graph = load_workload(workload, batch)
-            try:
+            if training:
                 try:
-                    result = api.simulate(arch, graph, precision=precision, mode="training")
-                except TypeError:  # simulator without a training mode yet
-                    result = api.simulate(arch, graph, precision=precision)
+                    graph = to_training(graph, optimizer)
+                except AccelsimError:  # e.g. a workload that is already a training graph
+                    pass
+            try:
+                result = api.simulate(arch, graph, precision=precision)
             except AccelsimError as exc:
                 raise AccelsimError(f"{exc.message}; or time layers with --estimate roofline",
                                     exc.location, exc.field) from None
