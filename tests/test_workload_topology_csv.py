@@ -4,6 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from accelsim.errors import WorkloadError
 from accelsim.workload.ops import Conv2d, MatMul
@@ -89,3 +91,17 @@ def test_shipped_gemm_topologies():
     assert 12 * bert_layer.macs == 12 * (12 * 128 * 768 ** 2 + 2 * 128 ** 2 * 768)
     assert load_topology_csv(WORKLOADS / "tpu_mlp0_gemm.csv").macs == 5 * 200 * 2000 * 2000
     assert isinstance(convs(load_topology_csv(WORKLOADS / "resnet18_scalesim.csv"))[0], Conv2d)
+
+
+@settings(max_examples=80, deadline=None)
+@given(h=st.integers(1, 60), w=st.integers(1, 60), fh=st.integers(1, 7), fw=st.integers(1, 7),
+       c=st.integers(1, 16), n=st.integers(1, 16), sh=st.integers(1, 4), sw=st.integers(1, 4))
+def test_any_conv_row_matches_scalesim_formulas(tmp_path_factory, h, w, fh, fw, c, n, sh, sw):
+    if fh > h or fw > w:
+        return
+    path = tmp_path_factory.mktemp("row") / "t.csv"
+    path.write_text(CONV_HEADER + f"L, {h}, {w}, {fh}, {fw}, {c}, {n}, {sh}, {sw},\n")
+    (op,) = convs(load_topology_csv(path))
+    ho, wo = -(-(h - fh + sh) // sh), -(-(w - fw + sw) // sw)  # scalesim.md: ceil((H - Fh + S) / S)
+    assert op.output_shape == (1, ho, wo, n)
+    assert op.macs == ho * wo * fh * fw * c * n  # im2col M·K·N
