@@ -1,0 +1,18 @@
+"""accelsim validate: regenerate reports/validation.md against published silicon."""
+from __future__ import annotations
+
+NAME = "validate"
+HELP = "compare shipped configs with published silicon (TPU v1 Table 3, NVDLA spreadsheet) and write the report"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("-o", "--output", default="reports/validation.md", metavar="FILE",
+                        help="report path (default: %(default)s); figures go to figures/ beside it")
+
+
+def run(args) -> int:
+    from ...validation.report import write_validation_report
+
+    summary = write_validation_report(args.output)
+    print(f"wrote {args.output}: " + ", ".join(f"{k} = {v:.3g}" if isinstance(v, float) else f"{k} = {v}" for k, v in summary.items()))
+    return 0

@@ -1,0 +1,45 @@
+"""Published figures the validation report compares with, each with its source.
+
+[TPU17] Jouppi et al., "In-Datacenter Performance Analysis of a Tensor Processing Unit", ISCA 2017,
+Table 3 (hardware counters; host time excluded from the percentages).
+[NVDLA] NVIDIA's open NVDLA performance spreadsheet (github.com/nvdla/hw, perf/), default config:
+INT8, 2048 MACs, 512 KiB CBUF, 1 GHz, 10 GB/s DRAM, 25 GB/s on-chip SRAM interface.
+"""
+from __future__ import annotations
+
+# app -> (stand-in workload, Table 3 row values in percent, TOPS)
+TPU_V1_TABLE3 = {
+    "MLP0": ("tpu_mlp0", {"array_active": 12.7, "useful_macs": 12.5, "weight_stall": 53.9, "weight_shift": 15.9, "non_matrix": 17.5}, 12.3),
+    "MLP1": ("tpu_mlp1", {"array_active": 10.6, "useful_macs": 9.4, "weight_stall": 44.2, "weight_shift": 13.4, "non_matrix": 31.9}, 9.7),
+    "LSTM0": ("tpu_lstm0", {"array_active": 8.2, "useful_macs": 8.2, "weight_stall": 58.1, "weight_shift": 15.8, "non_matrix": 17.9}, 3.7),
+    "LSTM1": ("tpu_lstm1", {"array_active": 10.5, "useful_macs": 6.3, "weight_stall": 62.1, "weight_shift": 17.1, "non_matrix": 10.3}, 2.8),
+    "CNN0": ("tpu_cnn0", {"array_active": 78.2, "useful_macs": 78.2, "weight_stall": 0.0, "weight_shift": 0.0, "non_matrix": 21.8}, 86.0),
+    "CNN1": ("tpu_cnn1", {"array_active": 46.2, "useful_macs": 22.5, "weight_stall": 28.1, "weight_shift": 7.0, "non_matrix": 18.7}, 14.1),
+}
+TPU_V1_PEAK_TOPS = 92.0
+
+# network -> (workload, ms/frame, FPS, HW MAC util %, network MAC util %)
+NVDLA_SPREADSHEET = {
+    "AlexNet": ("alexnet", 0.895, 1116.8, 29.1, 39.5),
+    "GoogLeNet": ("googlenet", 1.222, 818.3, 43.2, 62.7),
+    "ResNet-50": ("resnet50_v1", 7.114, 140.6, 23.2, 26.7),
+}
+
+# workload -> (MACs at batch 1, parameters, source) — shared reference workloads.md
+WORKLOAD_TOTALS = {
+    "alexnet": (0.7244e9, 60.97e6, "Krizhevsky et al. 2012 (original grouped)"),
+    "vgg16": (15.470e9, 138.36e6, "Simonyan & Zisserman 2015"),
+    "vgg19": (19.632e9, 143.67e6, "Simonyan & Zisserman 2015"),
+    "googlenet": (1.583e9, 7.00e6, "Szegedy et al. 2015"),
+    "resnet18": (1.814e9, 11.69e6, "He et al. 2016"),
+    "resnet50": (4.0892e9, 25_557_032, "torchvision / MLPerf v1.5"),
+    "resnet50_v1": (3.858e9, 25_557_032, "He et al. 2016"),
+    "mobilenet_v1": (0.5687e9, 4.232e6, "Howard et al. 2017"),
+    "mobilenet_v2": (0.3008e9, 3.505e6, "Sandler et al. 2018"),
+    "bert_base": (11.174e9, 109.48e6, "Devlin et al. 2019, sequence 128"),
+    "bert_large": (123.21e9, 335.14e6, "MLPerf inference, sequence 384"),
+    "gpt2_small": (145.82e9, 124.44e6, "Radford et al. 2019, sequence 1024"),
+    "gpt2_small_local": (131.33e9, 124.44e6, "local attention, 256 keys per query"),
+    "lstm": (1.6777e9, 16.79e6, "2 x 1024 hidden, 100 steps"),
+    "dlrm": (0.0005e9, 103.39e6, "Criteo Kaggle config"),
+}

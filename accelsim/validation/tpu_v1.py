@@ -1,0 +1,62 @@
+"""TPU v1 against the paper's Table 3: achieved TOPS and where the cycles went, per app."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..api import simulate
+from ..report.results import RunResult
+from .published import TPU_V1_TABLE3
+
+ROWS = ("array_active", "weight_stall", "weight_shift", "non_matrix")
+
+
+@dataclass(frozen=True)
+class TpuAppRow:
+    app: str
+    workload: str
+    published_tops: float
+    simulated_tops: float
+    published: dict[str, float]  # Table 3 rows, percent
+    simulated: dict[str, float]  # the same rows from the simulation, percent of non-host cycles
+    result: RunResult
+
+    @property
+    def tops_error_pct(self) -> float:
+        return 100.0 * (self.simulated_tops - self.published_tops) / self.published_tops
+
+    @property
+    def dominant_published(self) -> str:
+        return max(ROWS, key=lambda r: self.published[r])
+
+    @property
+    def dominant_simulated(self) -> str:
+        return max(ROWS, key=lambda r: self.simulated[r])
+
+
+def table3_breakdown(result: RunResult) -> tuple[dict[str, float], float]:
+    """Map accelsim's causes onto Table 3's rows (percent of cycles excluding host transfers, as the
+    paper excludes host time) and return them with the TOPS over those cycles."""
+    causes = result.totals.cycles_by_cause
+    cycles = result.totals.cycles - causes.get("host_transfer", 0)
+    pct = {
+        "array_active": causes["compute"],
+        "weight_stall": causes["weight_load_stall"],
+        "weight_shift": causes["weight_shift"],
+    }
+    pct["non_matrix"] = cycles - sum(pct.values())
+    peak = result.extra["arch_summary"]["peak_macs_per_cycle"]
+    pct_useful = 100.0 * result.totals.macs / (peak * cycles) if cycles else 0.0
+    seconds = cycles / (result.clock_mhz * 1e6)
+    tops = 2 * result.totals.macs / seconds / 1e12 if seconds else 0.0
+    out = {k: 100.0 * v / cycles for k, v in pct.items()}
+    out["useful_macs"] = pct_useful
+    return out, tops
+
+
+def validate_tpu_v1(arch: str = "tpu_v1") -> list[TpuAppRow]:
+    rows = []
+    for app, (workload, published, tops) in TPU_V1_TABLE3.items():
+        result = simulate(arch, workload)
+        simulated, sim_tops = table3_breakdown(result)
+        rows.append(TpuAppRow(app, workload, tops, sim_tops, published, simulated, result))
+    return rows
