@@ -65,7 +65,7 @@ def task_activity(task: Task, record: TaskRecord, arch: ArchSpec, elem_bytes: fl
             traffic.append(Traffic("partial_sums", acc.name, psum_bytes * row_folds, psum_bytes * row_folds))
         rf_bytes = int(2 * task.macs * elem_bytes)  # two operands per MAC from PE registers
     if (task.vector_cycles or task.output_pipeline_cycles) and arch.vector_unit is not None:
-        vector_ops = int((task.vector_cycles + task.output_pipeline_cycles) * arch.vector_unit.elements_per_cycle)
+        vector_ops = task.vector_element_ops or int((task.vector_cycles + task.output_pipeline_cycles) * arch.vector_unit.elements_per_cycle)
         if act and task.gemm is None:
             traffic.append(Traffic("input", act, task.input_bytes, 0))
             traffic.append(Traffic("output", act, 0, task.output_bytes))

@@ -170,11 +170,15 @@ def simulate_program(program: Program, arch: ArchSpec) -> EngineResult:
                     yield env.timeout(exposed)
                     m.log("vector", task.name, "vector", tail_start, env.now)
         if task.vector_cycles:
-            with m.units["vector"].request() as req:
+            # a named vector-like unit (NVDLA PDP, CDP) is its own resource, working beside the others
+            unit_name = task.subunit or "vector"
+            if unit_name not in m.units:
+                m.units[unit_name] = simpy.Resource(env, capacity=1)
+            with m.units[unit_name].request() as req:
                 yield req
                 begin = env.now
                 yield env.timeout(task.vector_cycles)
-                m.log("vector", task.name, "vector", begin, env.now)
+                m.log(unit_name, task.name, "vector", begin, env.now)
         if streaming is not None:
             waited = env.now
             yield streaming  # double buffering hides the stream only while it is shorter than compute

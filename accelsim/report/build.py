@@ -58,6 +58,12 @@ def build_result(arch: ArchSpec, workload: Workload, program: Program, engine: E
             mt = rec.matrix
             extra.update(folds=mt.folds, mapping_efficiency=round(mt.used_pe_sum / (mt.folds * arch.matrix_unit.rows * arch.matrix_unit.cols), 6) if mt.folds else 0.0,
                          gemm={"m": task.gemm.m, "k": task.gemm.k, "n": task.gemm.n, "count": task.gemm.count})
+        if task.conv_algorithm:
+            extra["conv_algorithm"] = task.conv_algorithm
+        if task.dense_equivalent_macs and task.dense_equivalent_macs != task.macs:
+            extra["dense_equivalent_macs"] = task.dense_equivalent_macs
+        if task.subunit:
+            extra["vector_unit"] = task.subunit
         if task.notes:
             extra["notes"] = list(task.notes)
         layers.append(LayerResult(
@@ -83,6 +89,9 @@ def build_result(arch: ArchSpec, workload: Workload, program: Program, engine: E
         "peak_tops": 2 * peak * clock_hz / 1e12,
         "ridge_macs_per_dram_byte": (peak / dram_per_cycle) if dram_per_cycle else math.inf,
         "peak_activation_buffer_bytes": max((t.live_bytes for t in program.tasks), default=0),
+        # NVDLA's "network MAC util": dense-equivalent MACs (crediting Winograd) over peak x cycles
+        "network_mac_utilization": (sum(t.dense_equivalent_macs or t.macs for t in program.tasks) / (peak * total_cycles))
+        if (peak and total_cycles) else 0.0,
     }
     return RunResult(arch=arch.name, workload=workload.name, batch=workload.batch, precision=program.precision,
                      clock_mhz=arch.clock_mhz, totals=totals, layers=tuple(layers), timeline=engine.timeline,
