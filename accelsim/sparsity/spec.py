@@ -103,9 +103,10 @@ class SparsityHardwareSpec:
                   "(default: the matrix unit's rows)", min=1, max=10_000_000)
     broadcast_operand: str = spec_field(
         "activations", doc="operand shared by all lanes: skipping its zeros costs no imbalance", choices=OPERANDS)
-    sync_slots: int | None = spec_field(
-        None, doc="dense MAC slots a lane works through between synchronisations (queue depth x slots per "
-                  "queued operand; default: one fold's stream)", min=1, max=10**12)
+    queue_depth: int | None = spec_field(
+        None, doc="broadcast items a lane may queue ahead of the slowest (EIE's activation queue); lanes then own "
+                  "interleaved outputs and take one broadcast item per cycle. Default: lanes synchronise at "
+                  "the end of each fold's stream", min=1, max=1_000_000)
 
     def check(self, where: Location | None, path: str) -> None:
         fmt = self.weight_format.format
