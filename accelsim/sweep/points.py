@@ -72,14 +72,21 @@ def override_text(field: str, value) -> str:
             raise SpecError(f"expected a finite number, got {value!r}", field=f"set.{field}")
         text = _yaml_number_text(value)
     elif isinstance(value, str):
-        try:
-            same = yaml.safe_load(value) == value
-        except yaml.YAMLError:
-            same = False
-        text = value if same and value.strip() == value and value else json.dumps(value)
+        text = value if value and value.strip() == value and _reads_back(value, value) else \
+            json.dumps(value, ensure_ascii=False)
     else:
-        text = json.dumps(value, sort_keys=True)
+        text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    if not _reads_back(text, value):
+        raise SpecError(f"cannot pass {value!r} as an arch field value", field=f"set.{field}")
     return f"{field}={text}"
+
+
+def _reads_back(text: str, value) -> bool:
+    try:
+        parsed = yaml.safe_load(text) if text.strip() else ""
+    except yaml.YAMLError:
+        return False
+    return parsed == value and type(parsed) is type(value)
 
 
 class _Identity:
