@@ -117,3 +117,20 @@ def test_app_point_uses_macs_per_weight_byte_and_overlays_simulated_apps():
     assert y == result.totals.tops
     svg = plots.figure_bytes(plots.tpu_paper_roofline_figure(simulated={"MLP0": (200.0, 12.9)}), "svg").decode()
     assert "simulated" in svg and "published (Tables 1 and 3)" in svg
+
+
+def test_busy_fraction_by_hand():
+    timeline = (
+        TimelineEvent("matrix", "a", "compute", 0, 50),
+        TimelineEvent("matrix", "a", "weight_load_stall", 50, 100),   # a stall is not work
+        TimelineEvent("matrix", "b", "compute", 150, 200),
+        TimelineEvent("dma", "a", "weight_load_stall", 0, 100),       # a transfer track: counts
+        TimelineEvent("dma", "b", "weight_load_stall", 50, 120),      # overlaps merge
+    )
+    base = sample_result()
+    result = RunResult("x", "y", 1, "int8", 1.0, base.totals, (), timeline, {})
+    edges, busy = plots.busy_fraction(result, bins=2)
+    assert edges == [0.0, 100.0, 200.0]
+    assert busy["matrix"] == [pytest.approx(0.5), pytest.approx(0.5)]
+    assert busy["dma"] == [pytest.approx(1.0), pytest.approx(0.2)]
+    assert list(busy) == ["matrix", "dma"] or list(busy) == ["dma", "matrix"]

@@ -229,14 +229,56 @@ def tpu_paper_roofline_figure(apps: Mapping[str, tuple[float, float]] = TPU17_AP
 
 # --- timelines, energy, cycles -------------------------------------------------------------------
 
-def timeline_figure(result: RunResult) -> Figure:
-    """Per-track busy intervals coloured by cause, time in microseconds."""
+def timeline_tracks(result: RunResult) -> list[str]:
+    """Track names in order of first activity (then name)."""
     tracks: list[str] = []
     for event in sorted(result.timeline, key=lambda e: (e.start_cycle, e.track)):
         if event.track not in tracks:
             tracks.append(event.track)
-    fig = _new_figure(10.0, max(2.5, 0.5 * len(tracks) + 1.5))
-    ax = fig.add_subplot()
+    return tracks
+
+
+def busy_fraction(result: RunResult, bins: int = 100) -> tuple[list[float], dict[str, list[float]]]:
+    """Per-track fraction of each time bin spent working (overlapping events merged).
+
+    Working means any cause but ``idle`` and the ``*_stall`` causes — except on tracks that only
+    have stall-labelled events (DMA engines and links, whose transfers carry the cause they
+    serve), where every event is a transfer and counts. Returns the ``bins + 1`` bin edges in
+    cycles and, per track, ``bins`` fractions in [0, 1].
+    """
+    end = max((e.end_cycle for e in result.timeline), default=0)
+    if end <= 0 or bins < 1:
+        return [0.0, float(end)], {t: [0.0] for t in timeline_tracks(result)}
+    width = end / bins
+    edges = [i * width for i in range(bins + 1)]
+    out = {}
+    for track in timeline_tracks(result):
+        events = [e for e in result.timeline if e.track == track and e.cause != "idle" and e.end_cycle > e.start_cycle]
+        working = [e for e in events if not e.cause.endswith("_stall")]
+        spans = sorted((e.start_cycle, e.end_cycle) for e in (working or events))
+        merged: list[list[int]] = []
+        for start, stop in spans:
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], stop)
+            else:
+                merged.append([start, stop])
+        busy = [0.0] * bins
+        for start, stop in merged:
+            first, last = int(start // width), min(bins - 1, int((stop - 1e-9) // width))
+            for b in range(first, last + 1):
+                busy[b] += min(stop, edges[b + 1]) - max(start, edges[b])
+        out[track] = [min(1.0, v / width) for v in busy]
+    return edges, out
+
+
+def timeline_figure(result: RunResult, bins: int = 100) -> Figure:
+    """Per-track busy intervals coloured by cause (top) and busy fraction per time bin (bottom).
+
+    Time in microseconds (cycles when the clock is unknown).
+    """
+    tracks = timeline_tracks(result)
+    fig = _new_figure(10.0, max(4.0, 0.5 * len(tracks) + 3.5))
+    ax, util_ax = fig.subplots(2, 1, sharex=True, height_ratios=(max(1.0, 0.5 * len(tracks)), 2.0))
     us_per_cycle = 1.0 / result.clock_mhz if result.clock_mhz > 0 else 1.0
     bars: dict[tuple[int, str], list[tuple[float, float]]] = {}
     for event in result.timeline:
@@ -247,16 +289,23 @@ def timeline_figure(result: RunResult) -> Figure:
     for (row, cause), spans in sorted(bars.items()):
         label = cause if cause not in seen else None
         seen.add(cause)
-        ax.broken_barh(sorted(spans), (row - 0.4, 0.8), facecolors=cause_color(cause),
-                       label=label)
+        ax.broken_barh(sorted(spans), (row - 0.4, 0.8), facecolors=cause_color(cause), label=label)
     ax.set_yticks(range(len(tracks)), labels=tracks)
     ax.invert_yaxis()
-    ax.set_xlabel("time (microseconds)" if result.clock_mhz > 0 else "cycles")
     ax.set_title(f"Unit timeline: {result.workload} on {result.arch}")
     if seen:
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
     else:
         ax.text(0.5, 0.5, "no timeline events", ha="center", va="center", transform=ax.transAxes)
+    edges, fractions = busy_fraction(result, bins)
+    for i, (track, values) in enumerate(fractions.items()):
+        xs = [e * us_per_cycle for e in edges]
+        util_ax.stairs([100.0 * v for v in values], xs, label=track, color=_ROOF_COLORS[i % len(_ROOF_COLORS)])
+    util_ax.set_ylim(0, 105)
+    util_ax.set_ylabel("working (% of time bin)")
+    util_ax.set_xlabel("time (microseconds)" if result.clock_mhz > 0 else "cycles")
+    if fractions:
+        util_ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
     return fig
 
 
