@@ -9,7 +9,8 @@
   metadata) per dense element, so DRAM traffic and weight-fetch stalls shrink or grow with the
   format;
 - ``Task.macs`` becomes the MACs that spend energy (gated and skipped ones do not), so the compute
-  and register-file energy follow; the dense count stays on the record (``dense_macs``);
+  and register-file energy follow; ``Task.dense_equivalent_macs`` keeps the dense count (the
+  report credits it, as it does for Winograd);
 - ``Task.weight_bytes`` becomes the compressed weight size.
 
 Activation transfers to and from DRAM become :class:`CompressedTransfer` records (a Transfer
@@ -232,7 +233,8 @@ def _sparse_gemm(task: Task, arch: ArchSpec, config: SparsityConfig, densities: 
         dense_weight_bytes=dense_w, weight_data_bytes=data_w, weight_metadata_bytes=meta_w,
         # weights paired with a skipped broadcast activation are never read (EIE), and vice versa
         weight_read_factor=ratio * (da if skip_act_first else 1.0),
-        weight_write_factor=ratio,
+        # weights resident on chip are loaded once, not per inference; streamed ones pass through
+        weight_write_factor=ratio if "weights" in arch.dram.holds else 0.0,
         activation_read_factor=act_read * (dw if skip_w_first else 1.0),
         output_write_factor=out_write)
     macs = round(task.macs * effect.mac_energy_factor)
@@ -270,7 +272,8 @@ def apply_sparsity(program: Program, arch: ArchSpec, config: SparsityConfig, wor
         changes: dict = {"loads": loads, "stores": stores}
         if task.gemm is not None and arch.matrix_unit is not None:
             work, macs, weight_bytes, note = _sparse_gemm(task, arch, config, densities, workload, value_bits)
-            changes.update(gemm=work, macs=macs, weight_bytes=weight_bytes, notes=task.notes + (note,))
+            changes.update(gemm=work, macs=macs, weight_bytes=weight_bytes, notes=task.notes + (note,),
+                           dense_equivalent_macs=task.dense_equivalent_macs or task.macs)
         tasks.append(dataclasses.replace(task, **changes))
     return dataclasses.replace(program, tasks=tuple(tasks))
 
@@ -279,23 +282,23 @@ def adjust_activity(task: Task, activity: TaskActivity, arch: ArchSpec) -> TaskA
     """Scale the dense buffer-byte counts of engine/activity.py for a sparse task (identity otherwise).
 
     Weight-buffer reads: compressed bytes, and only for non-zero broadcast activations when those
-    are skipped; weight-buffer writes: compressed bytes; activation-buffer reads and writes: the
-    activation format's bytes. MACs, register-file and DRAM bytes already follow the task.
+    are skipped; weight-buffer writes: compressed bytes when weights stream from DRAM, none when
+    they are resident on chip (loaded once with the model, not per inference); activation-buffer
+    reads and writes: the activation format's bytes. MACs, register-file and DRAM bytes already follow the task.
     """
     g = task.gemm
     if not isinstance(g, SparseGemmWork):
         return activity
-    reads = dict(activity.sram_read_bytes)
-    writes = dict(activity.sram_write_bytes)
     wbuf = arch.memory_holding("weights")
-    act = task.activation_buffer
-    if wbuf is not None and wbuf.name != act:
-        if wbuf.name in reads:
-            reads[wbuf.name] = round(reads[wbuf.name] * g.weight_read_factor)
-        if wbuf.name in writes:
-            writes[wbuf.name] = round(writes[wbuf.name] * g.weight_write_factor)
-    if act and act in reads:
-        reads[act] = round(reads[act] * g.activation_read_factor)
-    if act and act in writes:
-        writes[act] = round(writes[act] * g.output_write_factor)
-    return dataclasses.replace(activity, sram_read_bytes=reads, sram_write_bytes=writes)
+    factors = {  # (tensor, level) -> (read factor, write factor)
+        ("input", task.activation_buffer): (g.activation_read_factor, 1.0),
+        ("output", task.activation_buffer): (1.0, g.output_write_factor),
+    }
+    if wbuf is not None:
+        factors[("weights", wbuf.name)] = (g.weight_read_factor, g.weight_write_factor)
+    traffic = []
+    for t in activity.traffic:
+        read_f, write_f = factors.get((t.tensor, t.level), (1.0, 1.0))
+        traffic.append(dataclasses.replace(t, read_bytes=round(t.read_bytes * read_f),
+                                           write_bytes=round(t.write_bytes * write_f)))
+    return dataclasses.replace(activity, traffic=tuple(traffic))

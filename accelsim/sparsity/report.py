@@ -1,0 +1,124 @@
+"""The ``extra["sparsity"]`` section of a run: effective vs dense-equivalent throughput, bytes saved
+by compression (metadata included), MAC energy saved by skipping vs gating, imbalance stalls.
+
+Everything is derived from the sparse Program (its SparseGemmWork and CompressedTransfer records)
+and the run's result; nothing is re-simulated.
+"""
+from __future__ import annotations
+
+from ..costs.energy import Activity, energy_by_component, energy_params
+from ..engine.activity import task_activity
+from ..lower.work import Program
+from ..precision import get_precision
+from ..spec.arch import ArchSpec
+from .program import CompressedTransfer, SparseGemmWork, adjust_activity
+
+PJ = 1e-12
+
+
+def _hardware_summary(arch: ArchSpec) -> dict | None:
+    hw = getattr(arch, "sparsity", None)
+    if hw is None:
+        return None
+    return {
+        "weight_format": hw.weight_format.format, "activation_format": hw.activation_format.format,
+        "gating": hw.gating, "skipping": hw.skipping,
+        "structured": None if hw.structured is None else f"{hw.structured.n}:{hw.structured.m}",
+        "lanes": hw.lanes or (arch.matrix_unit.rows if arch.matrix_unit else None),
+        "broadcast_operand": hw.broadcast_operand, "queue_depth": hw.queue_depth,
+    }
+
+
+def sparsity_report(program: Program, arch: ArchSpec, result) -> dict:
+    """A JSON-ready dictionary for ``result.extra["sparsity"]``.
+
+    ``program``: the output of :func:`~accelsim.sparsity.program.apply_sparsity`; ``result``: the
+    RunResult built from it (its layers in program order, its seconds). Units are in the keys.
+    """
+    prec = get_precision(program.precision)
+    params = energy_params(arch.technology.process_nm, arch.dram.kind,
+                           {m.name: m.size_kib for m in arch.memories}, arch.energy)
+    mac_pj = params.mac_energy_pj(prec.name)
+    by_name = {layer.name: layer for layer in result.layers}
+    layers = []
+    dense_macs = effective_macs = 0
+    skipped_j = gated_j = 0.0
+    stall_cycles = 0
+    weights = {"dense_bytes": 0, "data_bytes": 0, "metadata_bytes": 0}
+    acts = {"dense_bytes": 0, "data_bytes": 0, "metadata_bytes": 0}
+    for task in program.tasks:
+        for tr in task.loads + task.stores:
+            if isinstance(tr, CompressedTransfer):
+                acts["dense_bytes"] += tr.dense_nbytes
+                acts["data_bytes"] += tr.data_nbytes
+                acts["metadata_bytes"] += tr.metadata_nbytes
+        g = task.gemm
+        if not isinstance(g, SparseGemmWork) or g.effect is None:
+            if g is not None:
+                dense_macs += task.macs
+                effective_macs += task.macs
+            continue
+        e = g.effect
+        task_dense = e.dense_macs * g.count
+        dense_macs += task_dense
+        effective_macs += task.macs
+        skipped_j += task_dense * e.skipped_fraction * mac_pj * PJ
+        gated_j += task_dense * e.gated_fraction * mac_pj * PJ
+        compute = by_name[task.name].cycles_by_cause.get("compute", 0) if task.name in by_name else 0
+        stall = round(compute * (1.0 - 1.0 / e.imbalance_cycle_factor)) if e.imbalance_cycle_factor > 1 else 0
+        stall_cycles += stall
+        weights["dense_bytes"] += g.dense_weight_bytes * g.count
+        weights["data_bytes"] += g.weight_data_bytes * g.count
+        weights["metadata_bytes"] += g.weight_metadata_bytes * g.count
+        layers.append({
+            "name": task.name, "weight_density": g.weight_density, "activation_density": g.activation_density,
+            "cycle_factor": round(e.cycle_factor, 6), "imbalance_cycle_factor": round(e.imbalance_cycle_factor, 6),
+            "mac_energy_factor": round(e.mac_energy_factor, 6), "structured": e.structured,
+            "dense_macs": task_dense, "effective_macs": task.macs, "imbalance_stall_cycles": stall,
+            "weight_dense_bytes": g.dense_weight_bytes * g.count,
+            "weight_compressed_bytes": (g.weight_data_bytes + g.weight_metadata_bytes) * g.count,
+            "notes": list(e.notes),
+        })
+    for part in (weights, acts):
+        part["saved_bytes"] = part["dense_bytes"] - part["data_bytes"] - part["metadata_bytes"]
+    seconds = result.totals.seconds
+    return {
+        "hardware": _hardware_summary(arch),
+        "dense_macs": dense_macs,
+        "effective_macs": effective_macs,
+        "effective_tops": (2 * effective_macs / seconds / 1e12) if seconds else 0.0,
+        "dense_equivalent_tops": (2 * dense_macs / seconds / 1e12) if seconds else 0.0,
+        "weights": weights,
+        "activations_dram": acts,
+        "mac_energy_j": {
+            "dense": dense_macs * mac_pj * PJ, "spent": effective_macs * mac_pj * PJ,
+            "saved_by_skipping": skipped_j, "saved_by_gating": gated_j,
+        },
+        "imbalance_stall_cycles": stall_cycles,
+        "layers": layers,
+    }
+
+
+def energy_breakdown(program: Program, arch: ArchSpec, engine) -> dict[str, float]:
+    """Energy in joules by component (as report/build.py prices it) with the sparse buffer-byte
+    counts of :func:`~accelsim.sparsity.program.adjust_activity`; ``engine`` is the EngineResult."""
+    prec = get_precision(program.precision)
+    params = energy_params(arch.technology.process_nm, arch.dram.kind,
+                           {m.name: m.size_kib for m in arch.memories}, arch.energy)
+    buffers = {m.name for m in arch.memories}
+    total: dict[str, float] = {}
+    for task, rec in zip(program.tasks, engine.records):
+        act = adjust_activity(task, task_activity(task, rec, arch, prec.bytes), arch)
+        sram_read, sram_write = act.sram_bytes(buffers)
+        activity = Activity(
+            macs_by_precision={prec.name: act.macs} if act.macs else {},
+            vector_ops_by_precision={prec.name: act.vector_ops} if act.vector_ops else {},
+            register_file_bytes=act.register_file_bytes,
+            sram_read_bytes=sram_read, sram_write_bytes=sram_write, dram_bytes=act.dram_bytes)
+        for key, value in energy_by_component(params, activity, 0.0, 0.0).items():
+            if key != "static":
+                total[key] = total.get(key, 0.0) + value
+    seconds = engine.total_cycles / (arch.clock_mhz * 1e6)
+    total = dict(sorted(total.items()))
+    total["static"] = arch.technology.static_power_w * seconds
+    return total
