@@ -11,7 +11,12 @@ from accelsim.engine.simulator import simulate_program
 from accelsim.errors import AccelsimError
 from accelsim.lower.lowering import lower
 from accelsim.sparsity.config import parse_sparsity
-from accelsim.sparsity.formats import compressed_bytes, encoded_bytes, expected_fillers, storage_ratio
+from accelsim.sparsity.formats import (
+    compressed_bytes,
+    encoded_bytes,
+    expected_fillers,
+    storage_ratio,
+)
 from accelsim.sparsity.program import apply_sparsity
 from accelsim.sparsity.prune import prune_magnitude, prune_n_m
 from accelsim.sparsity.spec import TensorFormatSpec

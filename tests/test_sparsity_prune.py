@@ -10,7 +10,14 @@ from hypothesis import strategies as st
 from accelsim.errors import AccelsimError
 from accelsim.sparsity.config import parse_structure
 from accelsim.sparsity.imbalance import expected_max_binomial, imbalance_factor, lane_work
-from accelsim.sparsity.prune import density_of, prune, prune_block, prune_magnitude, prune_n_m, relu_like
+from accelsim.sparsity.prune import (
+    density_of,
+    prune,
+    prune_block,
+    prune_magnitude,
+    prune_n_m,
+    relu_like,
+)
 
 
 def test_magnitude_pruning_keeps_exactly_the_largest():

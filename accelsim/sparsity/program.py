@@ -256,12 +256,16 @@ def apply_sparsity(program: Program, arch: ArchSpec, config: SparsityConfig, wor
     if not isinstance(config, SparsityConfig):
         raise AccelsimError(f"expected a SparsityConfig, got {type(config).__name__}", field="--sparsity")
     known = {name for t in program.tasks for name in t.layers}
-    unknown = [item.layer for item in config.layers if item.layer not in known]
-    if unknown:
-        from ..errors import did_you_mean
+    matrix_layers = {name for t in program.tasks if t.gemm is not None for name in t.layers}
+    for item in config.layers:
+        if item.layer not in known:
+            from ..errors import did_you_mean
 
-        raise AccelsimError(f"no layer named '{unknown[0]}'{did_you_mean(unknown[0], known)} in {program.workload}",
-                            field=f"--sparsity {unknown[0]}")
+            raise AccelsimError(f"no layer named '{item.layer}'{did_you_mean(item.layer, known)} in {program.workload}",
+                                field=f"--sparsity {item.layer}")
+        if item.layer not in matrix_layers:
+            raise AccelsimError(f"layer '{item.layer}' does not run on the matrix unit; per-layer densities apply to "
+                                "conv/matmul layers (and the ops fused into them)", field=f"--sparsity {item.layer}")
     prec = get_precision(program.precision)
     value_bits = prec.bits
     densities = _Densities(program.tasks, config, workload)
