@@ -48,6 +48,9 @@ def add_target_options(parser: argparse.ArgumentParser, *, many_archs: bool = Fa
     parser.add_argument("--set", action="append", default=[], metavar="FIELD.PATH=VALUE", dest="overrides",
                         help="override an arch field, e.g. matrix_unit.clock_mhz=1050 or memories.unified_buffer.size_kib=8192 "
                              "(units as in the field name); repeatable")
+    parser.add_argument("--allow-unsupported", action="store_true",
+                        help="ONNX models: cost operators accelsim does not know as generic vector work (one element op "
+                             "per output element) and warn, instead of failing")
     parser.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE",
                         help="size parameter of a built-in workload, e.g. seq_len=384 (see `accelsim list workloads`); repeatable")
 

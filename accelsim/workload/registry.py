@@ -28,16 +28,21 @@ def builtin_workloads() -> dict[str, zoo.ZooEntry]:
 
 
 def shipped_workload_files() -> dict[str, Path]:
-    """YAML workloads shipped in ``workloads/`` (installed as accelsim/workloads)."""
+    """Workload files shipped in ``workloads/`` (installed as accelsim/workloads): YAML networks and
+    SCALE-Sim topology CSVs, by file stem."""
     here = Path(__file__).resolve().parent.parent
     for folder in (here / "workloads", here.parent / "workloads"):
         if folder.is_dir():
-            return {p.stem: p for p in sorted(folder.glob("*.yaml"))}
+            return {p.stem: p for p in sorted([*folder.glob("*.yaml"), *folder.glob("*.csv")])}
     return {}
 
 
-def load_workload(spec: str, batch: int | None = None, settings: dict | None = None) -> Workload:
-    """Resolve ``spec`` (a built-in name, a shipped YAML name, or a file path) to a Workload."""
+def load_workload(spec: str, batch: int | None = None, settings: dict | None = None,
+                  allow_unsupported: bool = False) -> Workload:
+    """Resolve ``spec`` (a built-in name, a shipped file's name, or a file path) to a Workload.
+
+    ``allow_unsupported``: ONNX operators accelsim does not know are costed as generic vector work
+    (with a warning) instead of being an error."""
     settings = dict(settings or {})
     path = Path(spec)
     if path.suffix.lower() in IMPORTERS:
@@ -50,6 +55,8 @@ def load_workload(spec: str, batch: int | None = None, settings: dict | None = N
             module = importlib.import_module(module_name)
         except ImportError as exc:
             raise WorkloadError(f"reading {path.suffix} files needs an optional dependency: {exc}", Location(spec)) from None
+        if path.suffix.lower() == ".onnx":
+            return getattr(module, func)(path, batch=batch, allow_unsupported=allow_unsupported)
         return getattr(module, func)(path, batch=batch)
     builtins = builtin_workloads()
     if spec in builtins:
@@ -61,7 +68,7 @@ def load_workload(spec: str, batch: int | None = None, settings: dict | None = N
         return entry.build(batch if batch is not None else entry.default_batch, **settings)
     files = shipped_workload_files()
     if spec in files:
-        return load_workload(str(files[spec]), batch, settings)
+        return load_workload(str(files[spec]), batch, settings, allow_unsupported)
     known = sorted(set(builtins) | set(files))
     raise WorkloadError(f"unknown workload '{spec}'{did_you_mean(spec, known)}; known: {', '.join(known)} "
                         "(or give a path to a .yaml, .onnx or SCALE-Sim .csv file)", field="--workload")

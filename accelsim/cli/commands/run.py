@@ -32,7 +32,7 @@ def run(args) -> int:
     from ...workload.registry import load_workload
     from ..common import emit, parse_settings
 
-    graph = load_workload(args.workload, args.batch, parse_settings(args.setting))
+    graph = load_workload(args.workload, args.batch, parse_settings(args.setting), args.allow_unsupported)
     result = simulate(args.arch, graph, precision=args.precision, overrides=tuple(args.overrides))
     result = _with_gpu_baseline(result, graph, args)
     emit(render(result, args.format), args.output)
