@@ -1,27 +1,39 @@
 """Lower a workload graph onto an architecture: which unit runs each op, what is fused, where each
 activation tensor lives, and which bytes cross which memory level.
 
-Rules (docs/architecture.md explains them):
-- conv2d and matmul run on the matrix unit as GEMMs (im2col: M = output pixels x batch,
-  K = kernel window x input channels per group, N = output channels per group, one GEMM per group).
-- Single-consumer chains after a matrix op are fused into its output pipeline when the arch lists
-  them in ``matrix_unit.fused_ops`` (bias, batch_norm, activations, pool, residual_add); fused work
-  costs vector-unit cycles but no memory round trip.
-- Everything else is vector work: element ops x per-function cost / (lanes x sublanes x rate).
+Stages (docs/operators.md has the per-operator table):
+- composite.py expands LSTM/GRU cells and multi-head attention into primitive layers.
+- Fusion: single-consumer chains after a matrix op join its output pipeline when the arch lists
+  them in ``matrix_unit.fused_ops`` (bias, batch_norm, activations, pool, lrn, residual_add); fused
+  work runs beside the matrix unit on the vector unit or a fixed-function unit, with no memory
+  round trip.
+- conv2d runs as the GEMMs of the algorithm conv_algorithms.py picks (im2col, direct, Winograd);
+  matmul runs as ``count`` GEMMs (M x K) . (K x N).
+- Everything else is vector work costed by vector_costs.py on the vector unit or on a
+  fixed-function unit that lists the function (NVDLA PDP/CDP).
+- The scalar unit's issue, loop, configuration and sync cost comes from scalar_costs.py.
 - Weights stream from DRAM when DRAM holds weights.
 - Where activations live, and the transfers that implies, is decided by memory_plan.py.
 """
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from ..errors import AccelsimError, WorkloadError
 from ..precision import Precision, get_precision
 from ..spec.arch import ArchSpec
 from ..workload import ops as O
 from ..workload.graph import Layer, Workload
+from . import conv_algorithms, vector_costs
+from .composite import expand_composites
 from .memory_plan import place_activations
+from .scalar_costs import scalar_instructions
 from .work import GemmWork, Program, Task, Transfer
+
+#: operator classes the lowering schedules (composites are expanded into these first)
+KNOWN_OPS: tuple[type[O.Op], ...] = (O.Conv2d, O.MatMul, O.Elementwise, O.Activation, O.Pool, O.Softmax, O.Norm,
+                                     O.Embedding, O.DataMovement, O.Input)
 
 
 def fusable_name(op: O.Op) -> str | None:
@@ -30,22 +42,15 @@ def fusable_name(op: O.Op) -> str | None:
         return op.func
     if isinstance(op, O.Norm) and op.func == "batch":
         return "batch_norm"
+    if isinstance(op, O.Norm) and op.func == "lrn":
+        return "lrn"
     if isinstance(op, O.Pool) and op.func in ("max", "avg"):
         return "pool"
     if isinstance(op, O.Elementwise) and op.func == "add" and op.inputs == 2:
         return "residual_add"
+    if isinstance(op, O.Elementwise) and op.func == "add" and op.inputs == 1:
+        return "bias"
     return None
-
-
-def vector_cost_key(op: O.Op) -> str:
-    """Key into ``vector_unit.op_cycles`` for one element operation of ``op``."""
-    if isinstance(op, (O.Activation, O.Elementwise)):
-        return op.func
-    if isinstance(op, O.Norm):
-        return f"{op.func}_norm"
-    if isinstance(op, O.Pool):
-        return "pool"
-    return op.kind
 
 
 def _group_tasks(workload: Workload, arch: ArchSpec) -> list[list[Layer]]:
@@ -53,114 +58,221 @@ def _group_tasks(workload: Workload, arch: ArchSpec) -> list[list[Layer]]:
     fused_ops = set(arch.matrix_unit.fused_ops) if arch.matrix_unit else set()
     consumers = workload.consumers()
     groups: list[list[Layer]] = []
-    group_of: dict[str, int] = {}
     for layer in workload.layers:
         if groups and groups[-1][0].op.is_matrix:
             tail = groups[-1][-1]
-            name = fusable_name(layer.op)
-            if (name in fused_ops and tail.name in layer.inputs and len(consumers[tail.name]) == 1
-                    and all(group_of.get(i) is not None for i in layer.inputs)):
+            if (fusable_name(layer.op) in fused_ops and tail.name in layer.inputs
+                    and len(consumers[tail.name]) == 1):
                 groups[-1].append(layer)
-                group_of[layer.name] = len(groups) - 1
                 continue
         groups.append([layer])
-        group_of[layer.name] = len(groups) - 1
     return groups
 
 
-def _gemm_of(op: O.Op, arch: ArchSpec, prec: Precision, weights_in_dram: bool) -> GemmWork:
-    mu = arch.matrix_unit
-    rate = mu.precisions[prec.name]
-    if isinstance(op, O.Conv2d):
-        return GemmWork(op.gemm_m, op.gemm_k, op.gemm_n, op.groups, prec.bytes if weights_in_dram else 0.0, rate)
-    assert isinstance(op, O.MatMul)
-    fetch = prec.bytes if (weights_in_dram and op.weights) else 0.0
+def _check_known(layer: Layer) -> None:
+    if not isinstance(layer.op, KNOWN_OPS):
+        known = ", ".join(sorted({c.kind for c in KNOWN_OPS} | {"lstm_cell", "gru_cell", "attention"}))
+        raise WorkloadError(f"layer '{layer.name}': the lowering does not know operator '{layer.op.kind}' "
+                            f"({type(layer.op).__name__}); it lowers: {known}")
+
+
+@dataclass(frozen=True)
+class _Context:
+    """Per-run constants of one lowering."""
+
+    arch: ArchSpec
+    prec: Precision
+    act_buffer: str | None
+    weights_in_dram: bool
+
+    @property
+    def elem_bytes(self) -> float:
+        return self.prec.bytes
+
+
+@dataclass(frozen=True)
+class _Pipeline:
+    """The fused output pipeline of a matrix task."""
+
+    cycles: int
+    tail_cycles: int
+    element_ops: int
+    notes: tuple[str, ...]
+
+
+def _matmul_gemm(op: O.MatMul, ctx: _Context, rate: float) -> GemmWork:
+    fetch = ctx.elem_bytes if (ctx.weights_in_dram and op.weights) else 0.0
     return GemmWork(op.m, op.k, op.n, op.count, fetch, rate)
 
 
-def _need_vector(vu, name: str, op: O.Op) -> None:
-    if vu is None:
-        raise WorkloadError(f"layer '{name}' ({op.kind}) needs a vector unit, and this architecture has none")
+def _need_unit(cost, layer: Layer, arch: ArchSpec):
+    if cost is None:
+        raise WorkloadError(f"layer '{layer.name}' ({layer.op.kind}) needs a vector unit, and {arch.name} has none")
+    return cost
+
+
+def _output_pipeline(group: list[Layer], gemm: GemmWork, transform_ops: int, ctx: _Context) -> _Pipeline:
+    """Cost the fused stages of a matrix task: bias, the absorbed chain, and Winograd transforms.
+    Stages on different units run side by side (the slowest sets the pace); stages sharing the
+    vector unit add unless ``vector_unit.fused_stages_parallel``."""
+    arch = ctx.arch
+    mu, vu = arch.matrix_unit, arch.vector_unit
+    head = group[0]
+    # a fused batch norm is folded into the weights (scale) and the bias (shift) at inference: it
+    # leaves one add per output, shared with the layer's own bias
+    folded_bn = any(isinstance(layer.op, O.Norm) and layer.op.func == "batch" for layer in group[1:])
+    bias = vector_costs.bias_program(head.op)
+    if bias is None and folded_bn:
+        n = head.op.output_elements
+        bias = vector_costs.VectorProgram("bias", n, (vector_costs.VectorStep("add", n),), 0, 0)
+    progs = [bias] + [vector_costs.program_for(layer.op) for layer in group[1:]
+                      if not (isinstance(layer.op, O.Norm) and layer.op.func == "batch")]
+    per_unit: dict[str, list[int]] = {}
+    element_ops = 0
+    latency = 0
+    for prog in progs:
+        if prog is None:
+            continue
+        cost = _need_unit(vector_costs.place_program(prog, arch, streamed=True), head, arch)
+        per_unit.setdefault(cost.unit, []).append(cost.cycles)
+        element_ops += cost.element_ops
+        latency = max(latency, cost.latency_cycles)
+    notes = []
+    if transform_ops:
+        if mu.transform_ops_per_cycle > 0:
+            per_unit.setdefault("transform", []).append(math.ceil(transform_ops / mu.transform_ops_per_cycle))
+        else:
+            prog = vector_costs.VectorProgram("winograd_transform", transform_ops,
+                                              (vector_costs.VectorStep("add", transform_ops),), 0, 0)
+            cost = _need_unit(vector_costs.place_program(prog, arch, streamed=True), head, arch)
+            per_unit.setdefault(cost.unit, []).append(cost.cycles)
+        element_ops += transform_ops
+    if not per_unit:
+        return _Pipeline(0, 0, 0, ())
+    shared = vu is not None and not vu.fused_stages_parallel
+    unit_cycles = {u: (sum(c) if (u == "vector" and shared) else max(c)) for u, c in per_unit.items()}
+    cycles = max(unit_cycles.values())
+    if len(unit_cycles) > 1 or transform_ops:
+        notes.append("output pipeline: " + ", ".join(f"{u} {c} cycles" for u, c in sorted(unit_cycles.items())))
+    # the last column fold's outputs leave the array at the end: that share of the pipeline follows it
+    outputs = max(1, head.op.output_elements)
+    share = min(1.0, gemm.m * min(gemm.n, mu.cols) / outputs)
+    tail = math.ceil(cycles * share) + latency
+    return _Pipeline(cycles, tail, element_ops, tuple(notes))
+
+
+def _depthwise_note(op: O.Conv2d, gemm: GemmWork, arch: ArchSpec) -> str:
+    mu = arch.matrix_unit
+    rows_used, cols_used = min(gemm.k, mu.rows), min(gemm.n, mu.cols)
+    share = rows_used * cols_used / (mu.rows * mu.cols)
+    return (f"depthwise: each of {op.groups} groups is a {gemm.m}x{gemm.k}x{gemm.n} GEMM; only {rows_used} of "
+            f"{mu.rows} rows and {cols_used} of {mu.cols} columns hold weights, so at most {share:.2%} of the "
+            f"array does useful work (low utilization: a systolic array needs channel reuse that depthwise lacks)")
+
+
+def _lower_group(group: list[Layer], ctx: _Context, task_of: dict[str, str], unit_of: dict[str, str]) -> Task:
+    arch = ctx.arch
+    mu, vu, su = arch.matrix_unit, arch.vector_unit, arch.scalar_unit
+    head, tail = group[0], group[-1]
+    for layer in group:
+        _check_known(layer)
+    name = head.name
+    members = {layer.name for layer in group}
+    deps = tuple(dict.fromkeys(task_of[i] for layer in group for i in layer.inputs if i not in members))
+    elem = ctx.elem_bytes
+    notes: list[str] = []
+    out_bytes = math.ceil(tail.op.output_elements * elem)
+    macs = sum(layer.op.macs for layer in group)
+    dense_macs = macs
+    weight_elements = sum(layer.op.weight_elements for layer in group)
+    gemm = None
+    algorithm = ""
+    subunit = ""
+    vector_cycles = pipeline_cycles = tail_cycles = 0
+    element_ops = 0
+    if head.op.is_matrix:
+        if mu is None:
+            raise WorkloadError(f"layer '{name}' ({head.op.kind}) needs a matrix unit, and {arch.name} has none")
+        rate = mu.precisions[ctx.prec.name]
+        transform_ops = 0
+        if isinstance(head.op, O.Conv2d):
+            fetch = elem if ctx.weights_in_dram else 0.0
+            conv = conv_algorithms.choose(head.op, arch, fetch, rate)
+            gemm, algorithm, transform_ops = conv.gemm, conv.algorithm, conv.transform_ops
+            macs += conv.macs - head.op.macs
+            weight_elements += conv.weight_elements - head.op.weight_elements + (head.op.out_channels if head.op.bias else 0)
+            notes.append(conv.note)
+            if head.op.is_depthwise:
+                notes.append(_depthwise_note(head.op, gemm, arch))
+        else:
+            gemm = _matmul_gemm(head.op, ctx, rate)
+        unit = "matrix"
+        pipe = _output_pipeline(group, gemm, transform_ops, ctx)
+        pipeline_cycles, tail_cycles, element_ops = pipe.cycles, pipe.tail_cycles, pipe.element_ops
+        notes.extend(pipe.notes)
+    elif isinstance(head.op, O.Input) or (isinstance(head.op, O.DataMovement) and not head.op.copies):
+        unit = "none"
+    else:
+        unit = "vector"
+        for layer in group:
+            prog = vector_costs.program_for(layer.op)
+            if prog is None:
+                continue
+            cost = _need_unit(vector_costs.place_program(prog, arch), layer, arch)
+            vector_cycles += cost.total_cycles
+            element_ops += cost.element_ops
+            if cost.unit != "vector":
+                subunit = cost.unit
+            notes.append(cost.detail)
+    weight_bytes = math.ceil(weight_elements * elem)
+
+    loads: list[Transfer] = []
+    if isinstance(head.op, O.Embedding):
+        loads.append(Transfer("weights", "dram", ctx.act_buffer or "unit", weight_bytes))
+        notes.append(f"gather: {head.op.lookups} rows of {head.op.dim} read from DRAM (memory-bound)")
+    input_bytes = out_bytes if isinstance(head.op, O.Input) else 0
+
+    folds = 0
+    if gemm is not None:
+        folds = gemm.count * math.ceil(gemm.k / mu.rows) * math.ceil(math.ceil(gemm.n / mu.count) / mu.cols) * mu.count
+    scalar = 0.0
+    if su is not None and unit != "none":
+        cross = sum(1 for d in deps if unit_of.get(d, "none") not in ("none", unit))
+        scalar = scalar_instructions(su, folds=folds, vector_element_ops=element_ops,
+                                     vector_width=vu.vector_width if vu else 0, cross_unit_producers=cross)
+    return Task(
+        name=name, layers=tuple(layer.name for layer in group),
+        op="+".join(layer.op.func if isinstance(layer.op, O.Activation) else layer.op.kind for layer in group),
+        unit=unit, deps=deps, macs=macs, gemm=gemm, vector_cycles=vector_cycles,
+        output_pipeline_cycles=pipeline_cycles, output_tail_cycles=tail_cycles,
+        scalar_instructions=scalar, loads=tuple(loads), stores=(),
+        weight_bytes=weight_bytes if (ctx.weights_in_dram or isinstance(head.op, O.Embedding)) else 0,
+        input_bytes=input_bytes, output_bytes=out_bytes,
+        activation_buffer=ctx.act_buffer, live_bytes=0, notes=tuple(notes),
+        is_graph_input=isinstance(head.op, O.Input),
+        dense_equivalent_macs=dense_macs, conv_algorithm=algorithm, subunit=subunit,
+        vector_element_ops=element_ops)
 
 
 def lower(workload: Workload, arch: ArchSpec, precision: str | None = None) -> Program:
     """Turn ``workload`` into a :class:`Program` for ``arch`` at ``precision`` (default: the arch's)."""
-    mu, vu, su = arch.matrix_unit, arch.vector_unit, arch.scalar_unit
+    mu = arch.matrix_unit
     prec_name = precision or (mu.default_precision if mu else "fp32")
     prec = get_precision(prec_name)
     if mu is not None and prec.name not in mu.precisions:
         raise AccelsimError(
             f"precision '{prec.name}' is not supported by {arch.name}'s matrix unit; supported: {', '.join(mu.precisions)}",
             field="--precision")
-    elem = prec.bytes
     act_mem = arch.memory_holding("activations")
-    weights_in_dram = "weights" in arch.dram.holds
-    consumers = workload.consumers()
-    groups = _group_tasks(workload, arch)
-    task_of = {layer.name: g[0].name for g in groups for layer in g}
-
+    ctx = _Context(arch, prec, act_mem.name if act_mem else None, "weights" in arch.dram.holds)
+    graph = expand_composites(workload)
+    task_of: dict[str, str] = {}
+    unit_of: dict[str, str] = {}
     tasks: list[Task] = []
-    for group in groups:
-        head, tail = group[0], group[-1]
-        name = head.name
-        members = {layer.name for layer in group}
-        deps = tuple(dict.fromkeys(task_of[i] for layer in group for i in layer.inputs if i not in members))
-        notes: list[str] = []
-        out_bytes = int(math.ceil(tail.op.output_elements * elem))
-        macs = sum(layer.op.macs for layer in group)
-        weight_bytes = int(math.ceil(sum(layer.op.weight_elements for layer in group) * elem))
-
-        # --- unit and cycles ---------------------------------------------------------------
-        gemm = None
-        vector_cycles = pipeline_cycles = tail_cycles = 0
-        if head.op.is_matrix:
-            if mu is None:
-                raise WorkloadError(f"layer '{name}' ({head.op.kind}) needs a matrix unit, and {arch.name} has none")
-            gemm = _gemm_of(head.op, arch, prec, weights_in_dram)
-            unit = "matrix"
-            if isinstance(head.op, O.Conv2d) and head.op.is_depthwise:
-                notes.append(f"depthwise: each of {head.op.groups} groups is a {gemm.m}x{gemm.k}x{gemm.n} GEMM; "
-                             f"only {min(gemm.k, mu.rows)} of {mu.rows} rows and {min(gemm.n, mu.cols)} of {mu.cols} columns hold weights")
-            stages = [(layer.op, layer.op.vector_ops) for layer in group if layer.op.vector_ops]
-            if stages:
-                _need_vector(vu, name, head.op)
-                rate = vu.elements_per_cycle
-                # stages run side by side as results stream out: the slowest stage sets the pace
-                pipeline_cycles = max(int(math.ceil(n * vu.op_cycles.get(vector_cost_key(op), 1.0) / rate)) for op, n in stages)
-                tail_cycles = int(math.ceil(gemm.m * min(gemm.n, mu.cols) / rate)) + vu.latency_cycles
-        elif isinstance(head.op, O.Input) or (isinstance(head.op, O.DataMovement) and not head.op.copies):
-            unit = "none"
-        else:
-            unit = "vector"
-            _need_vector(vu, name, head.op)
-            work = [(layer.op, layer.op.output_elements if isinstance(layer.op, (O.DataMovement, O.Embedding)) else layer.op.vector_ops)
-                    for layer in group]
-            lane_cycles = sum(n * vu.op_cycles.get(vector_cost_key(op), 1.0) for op, n in work)
-            vector_cycles = int(math.ceil(lane_cycles / vu.elements_per_cycle)) + vu.latency_cycles
-        if vu is not None and vu.clock_mhz and vu.clock_mhz != arch.clock_mhz:
-            scale = arch.clock_mhz / vu.clock_mhz
-            vector_cycles, pipeline_cycles, tail_cycles = (int(math.ceil(c * scale)) for c in (vector_cycles, pipeline_cycles, tail_cycles))
-
-        loads: list[Transfer] = []
-        if isinstance(head.op, O.Embedding):
-            loads.append(Transfer("weights", "dram", act_mem.name if act_mem else "unit", weight_bytes))
-        input_bytes = out_bytes if isinstance(head.op, O.Input) else 0
-
-        folds = 0
-        if gemm is not None:
-            rows, cols = mu.rows, mu.cols
-            folds = gemm.count * math.ceil(gemm.k / rows) * math.ceil(gemm.n / cols)
-        scalar_instructions = 0.0
-        if su is not None and unit != "none":
-            scalar_instructions = su.instructions_per_layer + su.instructions_per_tile * folds
-        tasks.append(Task(
-            name=name, layers=tuple(layer.name for layer in group),
-            op="+".join(layer.op.kind if not isinstance(layer.op, (O.Activation,)) else layer.op.func for layer in group),
-            unit=unit, deps=deps, macs=macs, gemm=gemm, vector_cycles=vector_cycles,
-            output_pipeline_cycles=pipeline_cycles, output_tail_cycles=tail_cycles,
-            scalar_instructions=scalar_instructions, loads=tuple(loads), stores=(),
-            weight_bytes=weight_bytes if (weights_in_dram or isinstance(head.op, O.Embedding)) else 0,
-            input_bytes=input_bytes, output_bytes=out_bytes,
-            activation_buffer=act_mem.name if act_mem else None, live_bytes=0, notes=tuple(notes),
-            is_graph_input=isinstance(head.op, O.Input)))
+    for group in _group_tasks(graph, arch):
+        task = _lower_group(group, ctx, task_of, unit_of)
+        tasks.append(task)
+        unit_of[task.name] = task.unit
+        for layer in group:
+            task_of[layer.name] = task.name
     return Program(arch.name, workload.name, workload.batch, prec.name, place_activations(tuple(tasks), arch))

@@ -456,3 +456,152 @@ class SharedWeightConv2d(Conv2d):
 
 
 OP_TYPES["conv2d_shared"] = SharedWeightConv2d
+
+
+# --- composite operators (lowered by accelsim/lower/composite.py into primitive tasks) -----------
+
+@dataclass(frozen=True)
+class LstmCell(Op):
+    """One time step of an LSTM cell (Hochreiter & Schmidhuber 1997), batch-major.
+
+    gates = [x; h_prev]·W + b with W of (input_size + hidden) × 4·hidden; i, f, o = σ(·), g = tanh(·);
+    c = f⊙c_prev + i⊙g; h = o⊙tanh(c). Inputs: x (batch, input_size), h_prev and c_prev
+    (batch, hidden). Output: h (batch, hidden). ``bias`` is one 4·hidden vector (frameworks that keep
+    separate input and recurrent biases hold 8·hidden; their sum is what the hardware adds).
+    """
+
+    kind: ClassVar[str] = "lstm_cell"
+    is_matrix: ClassVar[bool] = True
+    batch: int
+    input_size: int
+    hidden: int
+    bias: bool = True
+
+    def validate(self) -> None:
+        for name in ("batch", "input_size", "hidden"):
+            if int(getattr(self, name)) < 1:
+                raise WorkloadError(f"lstm_cell {name} must be a positive integer, got {getattr(self, name)}")
+
+    @property
+    def output_shape(self):
+        return (self.batch, self.hidden)
+
+    @property
+    def macs(self) -> int:
+        return self.batch * 4 * self.hidden * (self.input_size + self.hidden)
+
+    @property
+    def params(self) -> int:
+        return 4 * self.hidden * (self.input_size + self.hidden) + (4 * self.hidden if self.bias else 0)
+
+    @property
+    def vector_ops(self) -> int:
+        # per element of h: bias 4, sigmoid 3, tanh(g) 1, f⊙c + i⊙g 3, tanh(c) 1, o⊙tanh(c) 1
+        return self.batch * self.hidden * ((4 if self.bias else 0) + 9)
+
+    @property
+    def input_elements(self) -> int:
+        return self.batch * (self.input_size + 2 * self.hidden)
+
+
+@dataclass(frozen=True)
+class GruCell(Op):
+    """One time step of a GRU cell (Cho et al. 2014; PyTorch's formulation).
+
+    r, z = σ(x·W_ir + h·W_hr + b), n = tanh(x·W_in + b_in + r⊙(h·W_hn + b_hn)), h = n + z⊙(h_prev − n).
+    The three gate products are 3·hidden·(input_size + hidden) MACs per batch row. With ``bias``,
+    6·hidden bias terms (input and recurrent biases stay separate because r multiplies only the
+    recurrent part of n).
+    """
+
+    kind: ClassVar[str] = "gru_cell"
+    is_matrix: ClassVar[bool] = True
+    batch: int
+    input_size: int
+    hidden: int
+    bias: bool = True
+
+    def validate(self) -> None:
+        for name in ("batch", "input_size", "hidden"):
+            if int(getattr(self, name)) < 1:
+                raise WorkloadError(f"gru_cell {name} must be a positive integer, got {getattr(self, name)}")
+
+    @property
+    def output_shape(self):
+        return (self.batch, self.hidden)
+
+    @property
+    def macs(self) -> int:
+        return self.batch * 3 * self.hidden * (self.input_size + self.hidden)
+
+    @property
+    def params(self) -> int:
+        return 3 * self.hidden * (self.input_size + self.hidden) + (6 * self.hidden if self.bias else 0)
+
+    @property
+    def vector_ops(self) -> int:
+        # per element of h: bias 3 (b_in and b_hn fold into one add each side, b_r/b_z summed), sigmoid 2,
+        # r⊙hn + xn 2, tanh 1, h_prev − n, z⊙(·), + n: 3
+        return self.batch * self.hidden * ((3 if self.bias else 0) + 8)
+
+    @property
+    def input_elements(self) -> int:
+        return self.batch * (self.input_size + self.hidden)
+
+
+@dataclass(frozen=True)
+class MultiHeadAttention(Op):
+    """The attention core of a transformer layer: softmax(Q·Kᵀ/√d_head + mask)·V for every head.
+
+    Inputs: Q (batch, seq_q, d_model), K and V (batch, seq_kv, d_model), already projected. Output
+    (batch, seq_q, d_model). MACs: 2·batch·heads·seq_q·seq_kv·d_head (QKᵀ and ·V). ``causal`` adds a
+    mask select per score; dense hardware still computes every score (nothing is skipped).
+    """
+
+    kind: ClassVar[str] = "attention"
+    is_matrix: ClassVar[bool] = True
+    batch: int
+    seq_q: int
+    seq_kv: int
+    d_model: int
+    heads: int
+    causal: bool = False
+
+    def validate(self) -> None:
+        for name in ("batch", "seq_q", "seq_kv", "d_model", "heads"):
+            if int(getattr(self, name)) < 1:
+                raise WorkloadError(f"attention {name} must be a positive integer, got {getattr(self, name)}")
+        if self.d_model % self.heads:
+            raise WorkloadError(f"attention heads={self.heads} must divide d_model={self.d_model}")
+        if self.causal and self.seq_kv < self.seq_q:
+            raise WorkloadError(f"causal attention needs seq_kv >= seq_q, got {self.seq_kv} < {self.seq_q}")
+
+    @property
+    def head_dim(self) -> int:
+        return self.d_model // self.heads
+
+    @property
+    def scores(self) -> int:
+        """Elements of the score matrix, all heads: batch·heads·seq_q·seq_kv."""
+        return self.batch * self.heads * self.seq_q * self.seq_kv
+
+    @property
+    def output_shape(self):
+        return (self.batch, self.seq_q, self.d_model)
+
+    @property
+    def macs(self) -> int:
+        return 2 * self.scores * self.head_dim
+
+    @property
+    def vector_ops(self) -> int:
+        # scale 1 + mask 1 (causal) + softmax 5 per score
+        return self.scores * (6 + (1 if self.causal else 0))
+
+    @property
+    def input_elements(self) -> int:
+        return self.batch * self.d_model * (self.seq_q + 2 * self.seq_kv)
+
+
+for _cls in (LstmCell, GruCell, MultiHeadAttention):
+    OP_TYPES[_cls.kind] = _cls
