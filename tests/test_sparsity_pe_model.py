@@ -14,7 +14,6 @@ from accelsim.sparsity.prune import prune_magnitude, prune_n_m, relu_like
 from accelsim.sparsity.spec import SparsityHardwareSpec
 
 
-
 def _operands(seed: int, m: int, k: int, n: int, dw: float, da: float):
     rng = np.random.default_rng(seed)
     w = prune_magnitude(rng.integers(-9, 10, size=(k, n)), dw)
