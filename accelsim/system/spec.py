@@ -79,13 +79,11 @@ class SystemSpec:
 
 
 def _where(node: Any, key: Any, file: str | None) -> Location:
-    marks = getattr(node, "marks", None)
+    """Location of ``node[key]``, else of ``node``, else just the file."""
     if isinstance(node, MarkedDict) and key in node.marks:
         return node.marks[key]
     if isinstance(node, MarkedList) and isinstance(key, int) and key < len(node.marks):
         return node.marks[key]
-    if marks is None and getattr(node, "location", None) is not None:
-        return node.location
     return getattr(node, "location", None) or Location(file)
 
 
@@ -113,11 +111,7 @@ def _mapping(node: dict, key: str, path: str, file: str | None) -> dict:
     return value
 
 
-def _string(node: dict, key: str, path: str, file: str | None, default: str | None = None) -> str:
-    if key not in node:
-        if default is not None:
-            return default
-        raise SpecError(f"missing required key '{key}'", getattr(node, "location", None), field=path)
+def _string(node: dict, key: str, path: str, file: str | None) -> str:
     value = node[key]
     if not isinstance(value, str) or not value.strip():
         raise SpecError(f"expected a non-empty string, got {value!r}", _where(node, key, file),
