@@ -92,3 +92,26 @@ def test_hierarchical_needs_intra_node_link(tmp_path):
         "dims: [2, 4]", "dims: [2]\n  chips_per_node: 4").replace("links_per_chip: 4", "links_per_chip: 1")
     with pytest.raises(SpecError, match="intra_node_link"):
         load_system(_write(tmp_path, text))
+
+
+def test_section_of_wrong_type_and_missing_key(tmp_path):
+    path = _write(tmp_path, GOOD.replace("link:\n  bandwidth_gbps: 81.0\n  latency_us: 2.0\n"
+                                         "  links_per_chip: 4\n", "link: 81\n"))
+    with pytest.raises(SpecError) as info:
+        load_system(path)
+    assert info.value.field == "link" and "mapping" in str(info.value)
+    assert info.value.location.line == 9
+    path = _write(tmp_path, GOOD.replace("  latency_us: 2.0\n", "", 1))
+    with pytest.raises(SpecError) as info:
+        load_system(path)
+    assert info.value.field == "link.latency_us" and "missing" in str(info.value)
+    assert info.value.location.line == 10
+
+
+def test_version_and_duplicate_keys(tmp_path):
+    with pytest.raises(SpecError, match="version 1"):
+        load_system(_write(tmp_path, GOOD.replace("version: 1", "version: 2")))
+    from accelsim.errors import AccelsimError
+
+    with pytest.raises(AccelsimError, match="duplicate key 'chips'"):
+        load_system(_write(tmp_path, GOOD + "chips: 8\n"))
