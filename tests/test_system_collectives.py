@@ -4,6 +4,8 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from accelsim.errors import AccelsimError
 from accelsim.system.collectives import AlphaBeta, collective_cost
@@ -176,3 +178,17 @@ def test_torus3d_routes_use_neighbour_links():
     route = net.route(0, far)
     assert len(route) == 2 + 1 + 1  # 2 hops in x, 1 in y (wrap-around), 1 in z
     assert [net.links[i].name for i in route][-1].endswith("d2+")
+
+
+@settings(max_examples=25, deadline=None)
+@given(p=st.integers(2, 12), n=st.floats(1e3, 1e9), algorithm=st.sampled_from(
+    ["ring", "rabenseifner", "recursive_doubling", "tree"]))
+def test_switch_event_driven_matches_closed_form(p, n, algorithm):
+    if algorithm != "ring":
+        p = 1 << (p.bit_length() - 1)  # logarithmic schedules need a power of two
+    switch = with_dims(load_system("dgx_like_8"), (p,))
+    ab = AlphaBeta(switch.link.latency_seconds, 1 / switch.link.bytes_per_second)
+    result = simulate(build_network(switch), [Job(all_reduce_schedule(algorithm, p, n),
+                                                  tuple(range(p)))])
+    assert result.makespan_seconds == pytest.approx(
+        collective_cost("all_reduce", algorithm, n, p, ab).seconds, rel=1e-9)
