@@ -6,6 +6,10 @@
   kernel position accumulating into the same outputs (TPU v1 paper: "R·S passes"; NVDLA's direct
   mode): kernel_h × kernel_w × groups GEMMs of M × C_in/g × C_out/g. The array is used in
   rows × cols blocks of (C_in, C_out), which is NVDLA's atomic-C × atomic-K utilisation rule.
+- ``channel_extension``: NVDLA's image-input mode for a first layer with few channels: the kernel
+  columns are folded into the channel dimension, kernel_h GEMMs of M × (kernel_w · C_in) × C_out, so
+  a 3-channel image does not leave most array rows idle (NVDLA hwarch: "close to 50 %"). Applies to
+  ungrouped layers with at most ``CHANNEL_EXTENSION_MAX_CHANNELS`` input channels.
 - ``winograd_f2`` / ``winograd_f4``: Winograd minimal filtering F(m×m, 3×3) (Lavin & Gray,
   arXiv:1509.09308) for stride-1, undilated 3×3 layers. Each m×m output tile needs (m+2)²
   elementwise products instead of 9m² (2.25× fewer multiplies for F2, 4× for F4): (m+2)² GEMMs of
@@ -27,6 +31,9 @@ from ..workload import ops as O
 from .work import GemmWork
 
 Matrix = tuple[tuple[Fr, ...], ...]
+
+#: image surfaces carry at most 4 channels (RGBA/YUV pixel formats): estimate of NVDLA's image-mode limit
+CHANNEL_EXTENSION_MAX_CHANNELS = 4
 
 
 def _m(rows) -> Matrix:
@@ -111,6 +118,8 @@ def applicable(algorithm: str, op: O.Conv2d) -> bool:
     if algorithm in WINOGRAD:
         r = WINOGRAD[algorithm].r
         return (op.kernel_h, op.kernel_w, op.stride_h, op.stride_w, op.dilation) == (r, r, 1, 1, 1)
+    if algorithm == "channel_extension":
+        return op.groups == 1 and op.in_channels <= CHANNEL_EXTENSION_MAX_CHANNELS
     return algorithm in ("im2col", "direct")
 
 
@@ -122,6 +131,8 @@ def _gemm_for(algorithm: str, op: O.Conv2d, fetch: float, rate: float) -> tuple[
     if algorithm == "direct":
         gemm = GemmWork(op.gemm_m, cin, cout, op.groups * op.kernel_h * op.kernel_w, fetch, rate)
         return gemm, op.macs, 0
+    if algorithm == "channel_extension":
+        return GemmWork(op.gemm_m, op.kernel_w * cin, cout, op.kernel_h, fetch, rate), op.macs, 0
     w = WINOGRAD[algorithm]
     tiles = op.batch * math.ceil(op.out_h / w.m) * math.ceil(op.out_w / w.m)
     gemm = GemmWork(tiles, cin, cout, op.groups * w.tile ** 2, fetch, rate)
@@ -167,6 +178,9 @@ def plan(algorithm: str, op: O.Conv2d, arch: ArchSpec, fetch_bytes_per_element: 
         if algorithm == "direct":
             note = (f"conv algorithm direct: {op.kernel_h * op.kernel_w} kernel positions x {op.groups} group(s) of "
                     f"{gemm.m}x{gemm.k}x{gemm.n} GEMMs accumulating (input channels on rows, output channels on columns)")
+        elif algorithm == "channel_extension":
+            note = (f"conv algorithm channel_extension: {op.kernel_h} kernel rows of {gemm.m}x{gemm.k}x{gemm.n} GEMMs "
+                    f"(kernel width x {op.in_channels} channels folded onto the array rows)")
         else:
             note = f"conv algorithm im2col: {op.groups} GEMM(s) of {gemm.m}x{gemm.k}x{gemm.n}"
     return ConvPlan(algorithm, gemm, macs, op.macs, weight_elements, transform_ops, max(compute, fetch, transform), note)
