@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import matplotlib
 import pytest
 
-from accelsim.report.html import render_html, write_html
+from accelsim.report.html import _gpu_section, render_html, write_html
 from accelsim.report.results import LayerResult, RunResult, TimelineEvent, Totals
 
 matplotlib.use("Agg")
@@ -85,13 +85,13 @@ def test_html_report_is_self_contained_and_embeds_every_figure(tmp_path):
     assert "k80 fp32" in text                      # the GPU roof is on the roofline figure
     for name in ("conv0", "relu1", "conv4"):
         assert name in body
+    assert render_html(sample_result()) == text  # deterministic: same result, same bytes
 
 
-def test_html_report_is_deterministic():
+def test_gpu_section_only_with_a_baseline():
     result = sample_result()
-    assert render_html(result) == render_html(result)
-    bare = dataclasses.replace(result, extra={})
-    assert "GPU baseline" not in render_html(bare)
+    assert "GPU baseline" in _gpu_section(result)
+    assert _gpu_section(dataclasses.replace(result, extra={})) == ""
 
 
 def _browser() -> str | None:
