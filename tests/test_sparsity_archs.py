@@ -3,6 +3,7 @@ figures they model; archs without a sparsity section are unaffected."""
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import sys
 from pathlib import Path
 
@@ -68,7 +69,7 @@ def test_eie_like_on_alexnet_fc_lands_near_the_published_throughput():
     # each step of EIE's cascade saves energy, activation skipping roughly 1/0.3
     runs = [bench.run(label, overrides) for label, overrides in bench.CASCADE]
     totals = [r.total_j for r in runs]
-    assert all(a > b for a, b in zip(totals, totals[1:]))
+    assert all(a > b for a, b in itertools.pairwise(totals))
     assert totals[-2] / totals[-1] == pytest.approx(1 / 0.3, rel=0.15)
 
 
