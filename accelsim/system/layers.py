@@ -111,15 +111,18 @@ def roofline_profile(workload: str, batch: int, peak_tflops: float, hbm_bandwidt
 
 def profile_from_run(result, graph, gradient_bytes_per_param: float = 4.0,
                      activation_bytes_per_element: float = 2.0,
-                     hbm_bandwidth_gbps: float | None = None) -> LayerProfile:
+                     hbm_bandwidth_gbps: float | None = None,
+                     simulated_optimizer: bool = True) -> LayerProfile:
     """Adapt a single-chip :class:`RunResult` of ``graph`` (the simulated Workload).
 
     Forward seconds = layer cycles / clock. A result layer may be several fused workload layers
     (``extra['layers']``); their parameters are summed. In a run of a training graph
     (:func:`accelsim.workload.training.to_training`) a backward layer named ``<forward>/...`` is
     charged to the record holding ``<forward>``, unmatched ones in proportion to forward time, and
-    optimizer layers make up ``optimizer_seconds``. Without backward layers backward = 2 x forward for
-    MAC layers and 1 x for vector layers (approximation, said in ``source``).
+    optimizer layers make up ``optimizer_seconds`` (with ``simulated_optimizer=False`` they are
+    ignored and the update is estimated as HBM-bound momentum SGD at ``hbm_bandwidth_gbps``).
+    Without backward layers backward = 2 x forward for MAC layers and 1 x for vector layers
+    (approximation, said in ``source``).
     """
     by_name = graph.by_name() if callable(graph.by_name) else graph.by_name
     hz = result.clock_mhz * 1e6
@@ -136,7 +139,7 @@ def profile_from_run(result, graph, gradient_bytes_per_param: float = 4.0,
             backward_layers.append((list(names), seconds))
             continue
         if phase == "optimizer":
-            optimizer += seconds
+            optimizer += seconds if simulated_optimizer else 0.0
             continue
         for n in names:
             owner[n] = len(forward)
@@ -165,24 +168,30 @@ def profile_from_run(result, graph, gradient_bytes_per_param: float = 4.0,
             back = seconds * (BACKWARD_OVER_FORWARD_MATRIX if macs else BACKWARD_OVER_FORWARD_VECTOR)
         records.append(LayerRecord(name, seconds, back, params * gradient_bytes_per_param,
                                    out * activation_bytes_per_element))
+    estimated_optimizer = False
     if not optimizer and hbm_bandwidth_gbps:
         total_params = sum(f[3] for f in forward)
         optimizer = total_params * OPTIMIZER_BYTES_PER_PARAM / (hbm_bandwidth_gbps * 1e9)
-    source = (f"simulator ({result.arch}, training graph: backward and optimizer layers simulated)"
+        estimated_optimizer = True
+    update = ("optimizer update estimated as HBM-bound momentum SGD" if estimated_optimizer
+              else "optimizer layers simulated")
+    source = (f"simulator ({result.arch}, training graph: backward layers simulated; {update})"
               if backward_layers else
               f"simulator ({result.arch}, forward only; backward = 2x forward for MAC layers, "
-              "1x for vector layers: approximation)")
+              f"1x for vector layers: approximation; {update})")
     return LayerProfile(tuple(records), result.batch, optimizer, source)
 
 
 def simulator_profile_fn(arch: str, workload: str, precision: str | None = None,
                          hbm_bandwidth_gbps: float | None = None, training: bool = True,
-                         optimizer: str = "momentum") -> ProfileFn:
+                         optimizer: str = "momentum", simulated_optimizer: bool = True
+                         ) -> ProfileFn:
     """A :data:`ProfileFn` that runs the single-chip simulator on ``workload`` at each batch.
 
     ``training``: simulate the training graph (forward, backward, ``optimizer`` updates) when the
     workload package can build one; otherwise (or with ``training=False``) the forward pass only,
-    with backward = 2 x forward.
+    with backward = 2 x forward. ``simulated_optimizer=False``: estimate the update as HBM-bound
+    (see :func:`profile_from_run`).
 
     Raises :class:`AccelsimError` with a clear message when ``accelsim.api`` is not available.
     """
@@ -212,7 +221,8 @@ def simulator_profile_fn(arch: str, workload: str, precision: str | None = None,
             except AccelsimError as exc:
                 raise AccelsimError(f"{exc.message}; or time layers with --estimate roofline",
                                     exc.location, exc.field) from None
-            cache[batch] = profile_from_run(result, graph, hbm_bandwidth_gbps=hbm_bandwidth_gbps)
+            cache[batch] = profile_from_run(result, graph, hbm_bandwidth_gbps=hbm_bandwidth_gbps,
+                                            simulated_optimizer=simulated_optimizer)
         return cache[batch]
 
     return profile
