@@ -105,8 +105,11 @@ def to_table(result: RunResult, max_layers: int | None = None) -> str:
     lines.append("  cycles by cause: " + ", ".join(f"{k} {v / t.cycles * 100:.1f}%" for k, v in t.cycles_by_cause.items() if v) if t.cycles else "")
     gpu = result.extra.get("gpu_baseline")
     if gpu:
+        def ratio(key: str) -> str:
+            return "n/a" if gpu.get(key) is None else f"{gpu[key]:.2f}x"
+
         lines.append(f"  GPU baseline ({gpu.get('gpu')}, {gpu.get('model', 'roofline')}): {gpu['seconds'] * 1e3:.4f} ms, "
-                     f"speedup {gpu['speedup']:.2f}x, energy ratio {gpu['energy_ratio']:.2f}x")
+                     f"speedup {ratio('speedup')}, energy ratio {ratio('energy_ratio')}")
     return "\n".join(lines) + "\n"
 
 

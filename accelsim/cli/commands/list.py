@@ -6,9 +6,9 @@ HELP = "list shipped architectures, built-in workloads, precisions or the arch Y
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("what", choices=("archs", "workloads", "precisions", "fields"),
-                        help="archs: name, description, source; workloads: name, default batch, settings, description; "
-                             "precisions: name and bits; fields: every arch YAML field with its unit")
+    parser.add_argument("what", choices=("archs", "gpus", "workloads", "precisions", "fields"),
+                        help="archs: name, description, source; gpus: GPU baselines; workloads: name, default batch, "
+                             "settings, description; precisions: name and bits; fields: every arch YAML field with its unit")
 
 
 def run(args) -> int:
@@ -22,6 +22,11 @@ def run(args) -> int:
         width = max(len(r[0]) for r in rows) if rows else 4
         for name, desc, source in rows:
             print(f"{name:<{width}}  {desc}\n{'':<{width}}  source: {source}")
+    elif args.what == "gpus":
+        from ...baselines.gpu_spec import shipped_gpus
+
+        for name, path in shipped_gpus().items():
+            print(f"{name:<12} {path.name}")
     elif args.what == "workloads":
         from ...workload.registry import builtin_workloads, shipped_workload_files
 
