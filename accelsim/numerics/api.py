@@ -142,16 +142,16 @@ def lns_encode(x, fmt: LnsFormat | str = "lns16", rounding: str = "nearest", see
     flat = _flat64(arr)
     if np.isnan(flat).any():
         raise AccelsimError("cannot encode NaN in a logarithmic format")
-    mag = np.abs(flat)
-    mant, exponent = np.frexp(mag)
-    with np.errstate(divide="ignore"):
-        log_mag = np.where(mag > 0, (exponent - 1) + np.log2(2.0 * mant), -np.inf)
-    log_mag = np.where(np.isinf(mag), np.inf, log_mag)
-    scaled = np.ldexp(log_mag, lfmt.fraction_bits)
+    mant, exponent = np.frexp(np.abs(flat))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # log2|x| = (e - 1) + log2(2m) with 2m in [1, 2): exact for powers of two; frexp gives
+        # m = 0 for zero (log -inf, flushes to zero) and m = inf for inf (saturates).
+        scaled = ((exponent - 1) + np.log2(2.0 * mant)) * float(2**lfmt.fraction_bits)
     u = _uniforms(flat.size, rounding, seed)
     under, code = kernels(backend).lns_round_kernel(scaled, u, lfmt.code_min, lfmt.code_max)
-    sign = np.where(np.asarray(under) == 1, 0, np.sign(flat)).astype(np.int8)
-    code = np.where(sign == 0, 0, np.asarray(code))
+    sign = np.sign(flat).astype(np.int8)
+    sign[np.asarray(under).view(bool)] = 0
+    code = np.asarray(code)
     return LnsArray(sign.reshape(arr.shape), code.reshape(arr.shape), lfmt)
 
 
@@ -166,8 +166,11 @@ def lns_decode(a: LnsArray) -> np.ndarray:
 def _pair(a: LnsArray, b: LnsArray):
     if a.fmt != b.fmt:
         raise AccelsimError(f"LNS operands have different formats: {a.fmt} and {b.fmt}")
-    sa, sb = np.broadcast_arrays(a.sign, b.sign)
-    ca, cb = np.broadcast_arrays(a.code, b.code)
+    if a.sign.shape == b.sign.shape:
+        sa, sb, ca, cb = a.sign, b.sign, a.code, b.code
+    else:
+        sa, sb = np.broadcast_arrays(a.sign, b.sign)
+        ca, cb = np.broadcast_arrays(a.code, b.code)
     shape = sa.shape
     flat = [np.ascontiguousarray(v.ravel()) for v in (sa, ca, sb, cb)]
     return shape, flat

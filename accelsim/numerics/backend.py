@@ -1,6 +1,7 @@
 """Choosing between the compiled kernels and their numpy twins."""
 from __future__ import annotations
 
+from functools import lru_cache
 from types import ModuleType
 
 from ..errors import AccelsimError
@@ -8,6 +9,7 @@ from ..errors import AccelsimError
 BACKENDS = ("auto", "native", "python")
 
 
+@lru_cache(maxsize=1)
 def native_kernels() -> ModuleType | None:
     """The compiled kernel module, or None when it has not been built."""
     try:
