@@ -169,3 +169,19 @@ def test_import_is_cheap():
             "print(sorted(heavy & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_golden_mlp0_layer_on_a_tpu_v1_like_chip():
+    # Regression values for one 2000x2000 FC layer at batch 200 (TPU v1 MLP0 stand-in, 28 nm,
+    # DDR3, 24 MiB unified buffer, 4 MiB accumulators); recompute deliberately if the model changes.
+    p = energy_params(28, "ddr3", {"unified_buffer": 24 * 1024, "accumulators": 4096}, {})
+    act = Activity({"int8": 200 * 2000 * 2000}, {"fp32": 200 * 2000}, 0,
+                   {"unified_buffer": 200 * 2000},
+                   {"unified_buffer": 200 * 2000, "accumulators": 200 * 2000 * 4}, 2000 * 2000)
+    parts = energy_by_component(p, act, 0.0, 0.0)
+    assert parts["compute"] == pytest.approx(1.059288e-4, rel=1e-6)
+    assert parts["sram:unified_buffer"] == pytest.approx(2.49359e-5, rel=1e-5)
+    assert parts["sram:accumulators"] == pytest.approx(2.17017e-5, rel=1e-5)
+    assert parts["dram"] == pytest.approx(6.4e-4, rel=1e-12)
+    # weights from DDR3 dominate at this batch, as the TPU v1 paper's weight-stall cycles suggest
+    assert parts["dram"] > 3 * parts["compute"]
