@@ -111,6 +111,7 @@ cpdef tuple gemm_fold_pipeline(
 # whose distinct addresses fit in one epoch of its read buffer skips the per-address work.
 # ---------------------------------------------------------------------------------------------
 from libc.stdlib cimport malloc, realloc, free
+from libc.string cimport memset
 
 cdef enum:
     DF_OS = 0
@@ -118,8 +119,17 @@ cdef enum:
     DF_IS = 2
 
 
+cdef enum:
+    MODE_SKIP = 0     # distinct addresses fit in one epoch: DRAM reads = distinct addresses
+    MODE_ONCE = 1     # every address is requested once: every request is a DRAM read
+    MODE_REPLAY = 2   # addresses repeat: replay first touches per epoch with 16-bit epoch tags
+
+
 cdef struct ReadStream:
-    int *stamp            # epoch in which each address was last fetched (-1 never); NULL = skip
+    int mode
+    unsigned short *stamp  # tag of the epoch that last fetched each address (0 = never)
+    long long size
+    unsigned short tag
     long long set_words
     long long epoch_words
     long long epoch
@@ -152,17 +162,36 @@ cdef struct WriteBuffer:
     long long cap
 
 
+cdef inline void rs_new_epochs(ReadStream *rs, long long count, long long cycle) noexcept nogil:
+    rs.epoch += count
+    rs.transitions += count
+    rs.last_transition_cycle = cycle
+    if rs.mode == MODE_REPLAY:
+        rs.tag = <unsigned short>(rs.epoch % 65535 + 1)
+        if count >= 65535 or rs.tag <= count:  # tags wrapped: forget every old tag
+            memset(rs.stamp, 0, rs.size * sizeof(unsigned short))
+
+
 cdef inline void rs_touch(ReadStream *rs, long long addr, long long cycle) noexcept nogil:
-    if rs.stamp[addr] == rs.epoch:
+    if rs.stamp[addr] == rs.tag:
         return
-    rs.stamp[addr] = <int>rs.epoch
+    rs.stamp[addr] = rs.tag
     rs.misses += 1
     rs.in_epoch += 1
     if rs.in_epoch == rs.epoch_words:
-        rs.epoch += 1
         rs.in_epoch = 0
-        rs.transitions += 1
-        rs.last_transition_cycle = cycle
+        rs_new_epochs(rs, 1, cycle)
+
+
+cdef inline void rs_count(ReadStream *rs, long long n, long long cycle) noexcept nogil:
+    """``n`` requests that are all first touches (MODE_ONCE)."""
+    cdef long long full
+    rs.misses += n
+    rs.in_epoch += n
+    if rs.in_epoch >= rs.epoch_words:
+        full = rs.in_epoch // rs.epoch_words
+        rs.in_epoch -= full * rs.epoch_words
+        rs_new_epochs(rs, full, cycle)
 
 
 cdef inline void rs_row_seen(ReadStream *rs, long long cycle) noexcept nogil:
@@ -341,26 +370,46 @@ def scalesim_layer(int df, long long R, long long C, long long H, long long W, l
     ifm.first_cycle = fil.first_cycle = -1
     ifm.sram_first = fil.sram_first = -1
     ifm.sram_last = fil.sram_last = -1
-    ifm.stamp = NULL
-    fil.stamp = NULL
-    # the per-address replay is needed only when an epoch can fill up
+    # how each read stream is replayed (see MODE_*): the per-address replay only where needed
+    cdef bint ifmap_no_dup = Fh <= Sh and Fw <= Sw  # windows never overlap: no repeated address
+    cdef bint ifmap_once, filter_once
+    if df == DF_OS:
+        ifmap_once = ifmap_no_dup and n_c == 1
+        filter_once = n_r == 1
+    elif df == DF_WS:
+        ifmap_once = ifmap_no_dup and n_c == 1
+        filter_once = True
+    else:
+        ifmap_once = ifmap_no_dup
+        filter_once = n_c == 1
+    ifm.misses = fil.misses = 0
+    ifm.tag = fil.tag = 1
+    ifm.stamp = fil.stamp = NULL
+    ifm.size = H * W * Ch
+    fil.size = K * N
     ifm_stamp_a = None
     fil_stamp_a = None
-    cdef int[::1] ifm_stamp_v, fil_stamp_v
-    if ifmap_unique >= ifm.epoch_words:
-        ifm_stamp_a = np.full(H * W * Ch, -1, dtype=np.int32)
+    cdef unsigned short[::1] ifm_stamp_v, fil_stamp_v
+    if ifmap_unique < ifm.epoch_words:
+        ifm.mode = MODE_SKIP
+        ifm.misses = ifmap_unique
+    elif ifmap_once:
+        ifm.mode = MODE_ONCE
+    else:
+        ifm.mode = MODE_REPLAY
+        ifm_stamp_a = np.zeros(ifm.size, dtype=np.uint16)
         ifm_stamp_v = ifm_stamp_a
         ifm.stamp = &ifm_stamp_v[0]
-        ifm.misses = 0
+    if filter_unique < fil.epoch_words:
+        fil.mode = MODE_SKIP
+        fil.misses = filter_unique
+    elif filter_once:
+        fil.mode = MODE_ONCE
     else:
-        ifm.misses = ifmap_unique
-    if filter_unique >= fil.epoch_words:
-        fil_stamp_a = np.full(K * N, -1, dtype=np.int32)
+        fil.mode = MODE_REPLAY
+        fil_stamp_a = np.zeros(fil.size, dtype=np.uint16)
         fil_stamp_v = fil_stamp_a
         fil.stamp = &fil_stamp_v[0]
-        fil.misses = 0
-    else:
-        fil.misses = filter_unique
 
     wb.total = ofmap_words
     wb.drain_size = ofmap_words - (ofmap_words + 1) // 2
@@ -381,9 +430,8 @@ def scalesim_layer(int df, long long R, long long C, long long H, long long W, l
         raise MemoryError()
 
     cdef long long fr, fc, t, c, lo, hi, used_r, used_c, row = 0, stalls = 0, cycle, out = 0
-    cdef long long last_out = 0, n_words, s, a, kk, mm, nn
+    cdef long long last_out = 0, n_words, s, a, kk, mm, nn, nvalid
     cdef double map_sum = 0.0, util_sum = 0.0
-    cdef bint valid
     # every im2col entry is a real address when the last window fits inside the ifmap
     cdef bint all_valid = (Ho - 1) * Sh + Fh <= H and (Wo - 1) * Sw + Fw <= W
     try:
@@ -396,7 +444,9 @@ def scalesim_layer(int df, long long R, long long C, long long H, long long W, l
                 for t in range(length):
                     cycle = row + stalls
                     # ---- IFMAP row ----
-                    valid = False
+                    nvalid = 0
+                    lo = 0
+                    hi = -1
                     if df == DF_OS or df == DF_WS:
                         if df == DF_OS:
                             lo = t - T + 1
@@ -408,60 +458,54 @@ def scalesim_layer(int df, long long R, long long C, long long H, long long W, l
                             lo = 0
                         if hi > used_r - 1:
                             hi = used_r - 1
-                        if all_valid and hi >= lo:
-                            valid = True
-                            if ifm.stamp != NULL:
+                    elif t < R and fr * R + R - 1 - t < K:
+                        hi = used_c - 1
+                    if hi >= lo:
+                        if all_valid:
+                            nvalid = hi - lo + 1
+                            if ifm.mode == MODE_REPLAY:
                                 if df == DF_OS:
                                     for c in range(lo, hi + 1):
                                         rs_touch(&ifm, base[fr * R + c] + off[t - c], cycle)
-                                else:
+                                elif df == DF_WS:
                                     for c in range(lo, hi + 1):
                                         rs_touch(&ifm, base[t - c - R] + off[fr * R + c], cycle)
-                            lo = hi + 1  # done
-                        for c in range(lo, hi + 1):
-                            if df == DF_OS:
-                                mm = fr * R + c
-                                kk = t - c
-                            else:
-                                mm = t - c - R
-                                kk = fr * R + c
-                            if prow[mm] + krow[kk] < H and pcol[mm] + kcol[kk] < W:
-                                valid = True
-                                if ifm.stamp == NULL:
-                                    break
-                                rs_touch(&ifm, base[mm] + off[kk], cycle)
-                    elif t < R:
-                        kk = fr * R + R - 1 - t
-                        if kk < K:
-                            for c in range(used_c):
-                                mm = fc * C + c
+                                else:
+                                    kk = fr * R + R - 1 - t
+                                    for c in range(lo, hi + 1):
+                                        rs_touch(&ifm, base[fc * C + c] + off[kk], cycle)
+                        else:
+                            for c in range(lo, hi + 1):
+                                if df == DF_OS:
+                                    mm = fr * R + c
+                                    kk = t - c
+                                elif df == DF_WS:
+                                    mm = t - c - R
+                                    kk = fr * R + c
+                                else:
+                                    mm = fc * C + c
+                                    kk = fr * R + R - 1 - t
                                 if prow[mm] + krow[kk] < H and pcol[mm] + kcol[kk] < W:
-                                    valid = True
-                                    if ifm.stamp == NULL:
+                                    nvalid += 1
+                                    if ifm.mode == MODE_SKIP:
                                         break
-                                    rs_touch(&ifm, base[mm] + off[kk], cycle)
-                    if valid:
+                                    if ifm.mode == MODE_REPLAY:
+                                        rs_touch(&ifm, base[mm] + off[kk], cycle)
+                    if nvalid:
+                        if ifm.mode == MODE_ONCE:
+                            rs_count(&ifm, nvalid, cycle)
                         rs_row_seen(&ifm, cycle)
-                    # ---- FILTER row ----
-                    valid = False
+                    # ---- FILTER row (every filter address is a real request) ----
+                    lo = 0
+                    hi = -1
                     if df == DF_OS:
                         lo = t - T + 1
                         if lo < 0:
                             lo = 0
                         hi = t if t < used_c - 1 else used_c - 1
-                        if hi >= lo:
-                            valid = True
-                            if fil.stamp != NULL:
-                                for c in range(lo, hi + 1):
-                                    rs_touch(&fil, (fc * C + c) * K + t - c, cycle)
                     elif df == DF_WS:
-                        if t < R:
-                            kk = fr * R + R - 1 - t
-                            if kk < K and used_c > 0:
-                                valid = True
-                                if fil.stamp != NULL:
-                                    for c in range(used_c):
-                                        rs_touch(&fil, (fc * C + c) * K + kk, cycle)
+                        if t < R and fr * R + R - 1 - t < K:
+                            hi = used_c - 1
                     else:
                         lo = t - R - T + 1
                         hi = t - R
@@ -469,12 +513,20 @@ def scalesim_layer(int df, long long R, long long C, long long H, long long W, l
                             lo = 0
                         if hi > used_r - 1:
                             hi = used_r - 1
-                        if hi >= lo:
-                            valid = True
-                            if fil.stamp != NULL:
+                    if hi >= lo:
+                        if fil.mode == MODE_ONCE:
+                            rs_count(&fil, hi - lo + 1, cycle)
+                        elif fil.mode == MODE_REPLAY:
+                            if df == DF_OS:
+                                for c in range(lo, hi + 1):
+                                    rs_touch(&fil, (fc * C + c) * K + t - c, cycle)
+                            elif df == DF_WS:
+                                kk = fr * R + R - 1 - t
+                                for c in range(lo, hi + 1):
+                                    rs_touch(&fil, (fc * C + c) * K + kk, cycle)
+                            else:
                                 for c in range(lo, hi + 1):
                                     rs_touch(&fil, (t - c - R) * K + fr * R + c, cycle)
-                    if valid:
                         rs_row_seen(&fil, cycle)
                     # ---- OFMAP row ----
                     if df == DF_OS:
