@@ -259,9 +259,10 @@ def main(argv=None) -> int:
     w("## Gradient compression: top-k at 0.1 % and quantizers\n")
     w("Selection cost: 3 memory-bound passes over the fp32 gradient for top-k, 2 for the quantizers, "
       "on the chip's 900 GB/s HBM (assumption from systems.md, '~2-3 passes'); it is chip time, "
-      "charged serially after each bucket. Top-k uses the cheaper of an allgather-based sparse "
-      "all-reduce (2k(p-1) numbers per rank) and recursive doubling with fill-in and a switch to "
-      "dense. Columns in ms per step.\n")
+      "charged serially after each bucket. Top-k uses the cheapest of an allgather-based sparse "
+      "all-reduce (2k(p-1) numbers per rank), recursive doubling with fill-in (only on switches: "
+      "on rings and tori its partners 2^k apart share links) and the dense all-reduce. Columns in "
+      "ms per step.\n")
     header = ("| configuration | compute | selection | exposed comm | optimizer | all-reduce (all) "
               "| step | images/s | algorithm |\n|---|---|---|---|---|---|---|---|---|")
     schemes = ["none", "topk:0.001", "qsgd:4", "onebit", "ternary"]
@@ -275,6 +276,10 @@ def main(argv=None) -> int:
                       TrainingOptions(compression=parse_compression(scheme)))
         eth_rows[scheme] = s
         w(step_row(scheme, s))
+    eth_event = step_time(profile, eth, ParallelConfig(dp=16), 128,
+                          TrainingOptions(compression=parse_compression("topk:0.001"),
+                                          event_driven=True))
+    w(step_row("topk:0.001, event-driven network", eth_event))
     w("")
     big = step_time(profile, pod, ParallelConfig(dp=1024), 4096)
     big_topk = step_time(profile, pod, ParallelConfig(dp=1024), 4096,
@@ -302,10 +307,13 @@ def main(argv=None) -> int:
       f"top-k changes the step from {ms(s_dense.step_seconds)} to {ms(s_topk.step_seconds)} ms "
       f"({s_dense.step_seconds / s_topk.step_seconds:.3f}x): no meaningful speedup, and its "
       f"{ms(s_topk.compression_seconds)} ms of selection is pure overhead on the chip. At 1024 ranks "
-      "the sparse union fills in (density 1-(1-0.001)^512 = 40 % before the last doubling round), "
-      "so top-k falls back to dense rounds and the allgather variant would move 2k(p-1) = "
-      f"{2 * 25557 * 1023 * 4 / 1e6:.0f} MB per rank: sparse all-reduce does not scale to a "
-      "1024-chip data-parallel group. Accuracy effects of compression are not modelled.\n")
+      "the allgather variant would move 2k(p-1) = "
+      f"{2 * 25557 * 1023 * 4 / 1e6:.0f} MB per rank and recursive doubling fills in "
+      "(density 1-(1-0.001)^512 = 40 % before its last round), so top-k falls back to the dense "
+      f"2-D torus all-reduce ({big_topk.buckets[0].algorithm}) and its selection only costs time "
+      f"({ms(big.step_seconds)} -> {ms(big_topk.step_seconds)} ms): sparse all-reduce does not "
+      "scale to a 1024-chip data-parallel group. Accuracy effects of compression are not "
+      "modelled.\n")
 
     w("## Pipeline bubbles\n")
     w("Bubble fraction of the simulated GPipe and 1F1B schedules with equal stages "

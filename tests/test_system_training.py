@@ -236,3 +236,44 @@ def test_event_driven_hierarchical_step_matches_analytical():
     assert event.step_seconds == pytest.approx(analytical.step_seconds, rel=1e-12)
     assert [b.end_seconds for b in event.buckets] == pytest.approx(
         [b.end_seconds for b in analytical.buckets], rel=1e-12)
+
+
+@pytest.mark.parametrize("system_name,scheme,algorithm", [
+    ("tpu_v3_ethernet_16", "topk:0.001", "topk_allgather"),
+    ("tpu_v3_ethernet_16", "topk:0.3", "topk_dense_ring"),
+    ("tpu_v3_ethernet_16", "qsgd:4", "qsgd_ring"),
+    ("tpu_v3_ethernet_16", "onebit", "onebit_ring"),
+    ("dgx_like_8", "topk:0.001", "topk_recursive_doubling"),
+    ("dgx_like_8", "ternary", "ternary_ring"),
+])
+def test_event_driven_compressed_step_matches_analytical(system_name, scheme, algorithm):
+    system = load_system(system_name)
+    p = system.chips
+    profile = hand_profile(layers=8, forward=0.1 * MS, param_bytes=12.5e6)
+    options = TrainingOptions(compression=parse_compression(scheme))
+    analytical = step_time(profile, system, ParallelConfig(dp=p), p, options)
+    event = step_time(profile, system, ParallelConfig(dp=p), p, replace(options, event_driven=True))
+    assert {b.algorithm for b in analytical.buckets} == {algorithm}
+    assert [b.algorithm for b in event.buckets] == [b.algorithm for b in analytical.buckets]
+    assert event.step_seconds == pytest.approx(analytical.step_seconds, rel=1e-9)
+
+
+def test_topk_recursive_doubling_on_a_ring_is_contended():
+    from accelsim.system.network_sim import Job, simulate
+    from accelsim.system.schedules import sized_recursive_doubling
+    from accelsim.system.topology import build_network
+
+    ring, switch = load_system("tpu_v3_ethernet_16"), with_dims(load_system("dgx_like_8"), (16,))
+    c = parse_compression("topk:0.001")
+    sizes = topk_recursive_doubling_bytes(c, 3_000_000, 16)
+    schedule = sized_recursive_doubling(16, sizes)
+    on_ring = simulate(build_network(ring), [Job(schedule, tuple(range(16)))], None,
+                       link_cost(ring).gamma_seconds_per_byte)
+    cost = compressed_all_reduce_cost(c, 3_000_000, 16, link_cost(ring),
+                                      topk_algorithms=("recursive_doubling",))
+    assert on_ring.makespan_seconds > 2 * cost.seconds  # partners 2^k apart share ring links
+    sw = simulate(build_network(switch), [Job(schedule, tuple(range(16)))], None,
+                  link_cost(switch).gamma_seconds_per_byte)
+    sw_cost = compressed_all_reduce_cost(c, 3_000_000, 16, link_cost(switch),
+                                         topk_algorithms=("recursive_doubling",))
+    assert sw.makespan_seconds == pytest.approx(sw_cost.seconds, rel=1e-9)

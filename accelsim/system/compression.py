@@ -16,7 +16,9 @@ All-reduce of compressed data:
 - top-k, recursive doubling with fill-in: before round j a rank holds the union of 2^(j-1) ranks'
   sets, density 1 - (1 - d)^(2^(j-1)); once that sparse message would be bigger than the dense buffer
   the rest of the rounds send dense (SparCML's switch);
-  the cheaper of the two is used;
+- top-k, dense: when both sparse variants cost more than the dense all-reduce, send dense;
+  the cheapest is used (recursive doubling only where the topology lets partners 2^k apart talk
+  without contention, i.e. switches; on rings and tori its messages share links);
 - quantized: a ring all-reduce on the compressed bytes, re-quantizing after each reduction
   (approximation: the re-quantization arithmetic is not charged beyond the selection passes).
 Receivers accumulate what they receive at ``gamma`` seconds per received byte.
@@ -122,12 +124,20 @@ def topk_recursive_doubling_bytes(c: Compression, elements: int, ranks: int) -> 
     return sizes
 
 
+TOPK_ALGORITHMS = ("allgather", "recursive_doubling", "dense")
+
+
 def compressed_all_reduce_cost(c: Compression, elements: int, ranks: int, ab: AlphaBeta,
-                               dense_algorithm: str = "ring", **dense_kwargs) -> CollectiveCost:
+                               dense_algorithm: str = "ring",
+                               topk_algorithms: tuple[str, ...] = TOPK_ALGORITHMS,
+                               **dense_kwargs) -> CollectiveCost:
     """Time to all-reduce ``elements`` gradient values compressed with ``c`` on ``ranks`` ranks.
 
     ``dense_algorithm`` and ``dense_kwargs`` (dims, inner, chips_per_node, bidirectional) are used
-    for uncompressed data; see the module doc for the compressed algorithms.
+    for uncompressed data; see the module doc for the compressed algorithms. Top-k takes the
+    cheapest of ``topk_algorithms``: ``allgather``, ``recursive_doubling`` (partners 2^k apart:
+    only contention-free on a switch) and ``dense`` (send the dense buffer when sparse would cost
+    more, as SparCML does).
     """
     p = ranks
     a, b, g = ab.alpha_seconds, ab.beta_seconds_per_byte, ab.gamma_seconds_per_byte
@@ -138,12 +148,22 @@ def compressed_all_reduce_cost(c: Compression, elements: int, ranks: int, ab: Al
         return CollectiveCost("all_reduce", c.label, 1, 0.0, 0.0, 0.0, 0.0)
     if c.kind == "topk":
         per_rank = compressed_bytes(c, elements)
-        gather = CollectiveCost("all_reduce", "topk_allgather", p, per_rank, (p - 1) * a,
-                                (p - 1) * per_rank * b, (p - 1) * per_rank * g)
-        sizes = topk_recursive_doubling_bytes(c, elements, p)
-        doubling = CollectiveCost("all_reduce", "topk_recursive_doubling", p, per_rank,
-                                  len(sizes) * a, sum(sizes) * b, sum(sizes) * g)
-        return min(gather, doubling, key=lambda cost: cost.seconds)
+        candidates = []
+        if "allgather" in topk_algorithms:
+            candidates.append(CollectiveCost("all_reduce", "topk_allgather", p, per_rank,
+                                             (p - 1) * a, (p - 1) * per_rank * b,
+                                             (p - 1) * per_rank * g))
+        if "recursive_doubling" in topk_algorithms:
+            sizes = topk_recursive_doubling_bytes(c, elements, p)
+            candidates.append(CollectiveCost("all_reduce", "topk_recursive_doubling", p, per_rank,
+                                             len(sizes) * a, sum(sizes) * b, sum(sizes) * g))
+        if "dense" in topk_algorithms or not candidates:
+            dense = collective_cost("all_reduce", dense_algorithm, elements * c.value_bytes, p,
+                                    ab, **dense_kwargs)
+            candidates.append(CollectiveCost("all_reduce", f"topk_dense_{dense_algorithm}", p,
+                                             dense.message_bytes, dense.latency_seconds,
+                                             dense.bandwidth_seconds, dense.reduction_seconds))
+        return min(candidates, key=lambda cost: cost.seconds)
     wire = compressed_bytes(c, elements)
     ring = collective_cost("all_reduce", "ring", wire, p, ab)
     return CollectiveCost("all_reduce", f"{c.kind}_ring", p, wire, ring.latency_seconds,

@@ -145,9 +145,21 @@ def hierarchical_all_reduce(chips_per_node: int, nodes: int, n_bytes: float) -> 
     return tuple(tuple(s) for s in steps)
 
 
-def ring_all_gather(p: int, n_bytes: float) -> Schedule:
-    """Ring all-gather of an ``n_bytes`` output (n/p contributed per rank): p-1 steps."""
-    return _ring_collective(p, n_bytes, reduce_scatter=False, all_gather=True, bidirectional=False)
+def ring_all_gather(p: int, n_bytes: float, accumulate: bool = False) -> Schedule:
+    """Ring all-gather of an ``n_bytes`` output (n/p contributed per rank): p-1 steps.
+    ``accumulate``: receivers add what arrives into a buffer (sparse all-reduce by all-gather)."""
+    if p == 1:
+        return ()
+    return tuple(tuple(step) for step in ring_steps(list(range(p)), n_bytes / p, p - 1, accumulate))
+
+
+def sized_recursive_doubling(p: int, round_bytes: list[float]) -> Schedule:
+    """Recursive doubling where round k sends ``round_bytes[k]`` (sparse data that fills in)."""
+    rounds = _pow2(p, "recursive_doubling")
+    if len(round_bytes) != rounds:
+        raise AccelsimError(f"need {rounds} round sizes for {p} ranks, got {len(round_bytes)}")
+    return tuple(tuple(Message(i, i ^ (1 << k), round_bytes[k], True) for i in range(p))
+                 for k in range(rounds))
 
 
 def ring_reduce_scatter(p: int, n_bytes: float) -> Schedule:

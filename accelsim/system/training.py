@@ -142,6 +142,14 @@ def _dense_kwargs(system: SystemSpec, algorithm: str, ranks: int, bidirectional:
     return kwargs
 
 
+def topk_algorithms_for(system: SystemSpec) -> tuple[str, ...]:
+    """Sparse all-reduce variants that suit the topology: recursive doubling only on switches
+    (on rings and tori its partners 2^k apart share links)."""
+    if system.topology.kind in ("switch", "hierarchical"):
+        return ("allgather", "recursive_doubling", "dense")
+    return ("allgather", "dense")
+
+
 def choose_algorithm(system: SystemSpec, requested: str, ranks: int) -> str:
     """The all-reduce algorithm: ``requested`` unless ``auto``, which picks the topology's natural one
     (ring when data parallelism covers only part of the system)."""
@@ -194,9 +202,12 @@ def step_time(profile_fn: ProfileFn, system: SystemSpec, parallel: ParallelConfi
                             "(tp=1, pp=1)", field="--event-driven")
     value_bytes = comp.value_bytes
 
+    topk_algorithms = topk_algorithms_for(system)
+
     def allreduce(nbytes: float):
         elements = max(1, round(nbytes / value_bytes))
         return compressed_all_reduce_cost(comp, elements, parallel.dp, ab, algorithm,
+                                          topk_algorithms,
                                           **_dense_kwargs(system, algorithm, parallel.dp,
                                                           options.bidirectional))
 
@@ -236,7 +247,8 @@ def step_time(profile_fn: ProfileFn, system: SystemSpec, parallel: ParallelConfi
                     cost = allreduce(nbytes)
                     start = max(free, ready)
                     free = start + cost.seconds
-                    wire = compressed_bytes(comp, round(nbytes / value_bytes))
+                    wire = nbytes if cost.algorithm.startswith("topk_dense") else \
+                        compressed_bytes(comp, round(nbytes / value_bytes))
                     buckets.append(BucketTiming(layers, nbytes, wire, ready, start, free,
                                                 cost.algorithm))
         comm_end = max((b.end_seconds for b in buckets), default=0.0)
@@ -269,7 +281,8 @@ def step_time(profile_fn: ProfileFn, system: SystemSpec, parallel: ParallelConfi
                 selection_total = max(selection_total, select)
                 ready = run.last_backward_end_seconds[s] + select
                 cost = allreduce(nbytes)
-                wire = compressed_bytes(comp, round(nbytes / value_bytes))
+                wire = nbytes if cost.algorithm.startswith("topk_dense") else \
+                    compressed_bytes(comp, round(nbytes / value_bytes))
                 buckets.append(BucketTiming(b - a, nbytes, wire, ready, ready,
                                             ready + cost.seconds, cost.algorithm))
                 comm_end = max(comm_end, ready + cost.seconds)
@@ -290,15 +303,22 @@ def step_time(profile_fn: ProfileFn, system: SystemSpec, parallel: ParallelConfi
 
 
 def _event_driven_buckets(system, pending, dp, algorithm, comp, ab, options):
+    from .compression import compressed_all_reduce_cost, topk_recursive_doubling_bytes
     from .network_sim import Job, simulate
-    from .schedules import all_reduce_schedule, ring_all_gather, ring_all_reduce
+    from .schedules import (
+        all_reduce_schedule,
+        ring_all_gather,
+        ring_all_reduce,
+        sized_recursive_doubling,
+    )
     from .topology import build_network, snake_order
 
     network = build_network(system)
-    # Rings on a 2-D torus follow the snake embedding (neighbour links only when dp = all chips).
+    # Ring schedules on a 2-D torus follow the snake embedding (neighbour links only when dp is
+    # every chip); the other algorithms number ranks as chips.
     snake = tuple(snake_order(system.topology.dims))[:dp] \
         if system.topology.kind == "torus2d" else tuple(range(dp))
-    placement = snake if algorithm == "ring" else tuple(range(dp))
+    in_order = tuple(range(dp))
     jobs, labels, wires = [], [], []
     kwargs = {}
     if algorithm == "torus2d":
@@ -307,18 +327,26 @@ def _event_driven_buckets(system, pending, dp, algorithm, comp, ab, options):
         kwargs["chips_per_node"] = system.topology.chips_per_node
     if algorithm in ("ring", "torus2d"):
         kwargs["bidirectional"] = options.bidirectional
+    dense_placement = snake if algorithm == "ring" else in_order
     for _, nbytes, ready in pending:
         elements = max(1, round(nbytes / comp.value_bytes))
         wire = compressed_bytes(comp, elements)
-        if comp.kind == "none":
-            schedule, label = all_reduce_schedule(algorithm, dp, nbytes, **kwargs), algorithm
-        elif comp.kind == "topk":
-            # allgather-based sparse all-reduce: every rank's k pairs go round the ring
-            schedule, label = ring_all_gather(dp, wire * dp), "topk_allgather"
-        else:
-            schedule, label = ring_all_reduce(dp, wire), f"{comp.kind}_ring"
-        if comp.kind != "none":
-            placement = snake
+        label = algorithm
+        if comp.kind == "topk":  # the variant the closed form picks
+            label = compressed_all_reduce_cost(
+                comp, elements, dp, ab, algorithm, topk_algorithms_for(system),
+                **_dense_kwargs(system, algorithm, dp, options.bidirectional)).algorithm
+        if comp.kind == "none" or label.startswith("topk_dense"):
+            schedule, placement = all_reduce_schedule(algorithm, dp, nbytes, **kwargs), \
+                dense_placement
+            wire = nbytes
+        elif label == "topk_recursive_doubling":
+            schedule, placement = sized_recursive_doubling(
+                dp, topk_recursive_doubling_bytes(comp, elements, dp)), in_order
+        elif label == "topk_allgather":
+            schedule, placement = ring_all_gather(dp, wire * dp, accumulate=True), snake
+        else:  # quantizers: ring all-reduce on the compressed bytes
+            schedule, placement, label = ring_all_reduce(dp, wire), snake, f"{comp.kind}_ring"
         jobs.append(Job(schedule, placement, ready, len(jobs) - 1 if jobs else None))
         labels.append(label)
         wires.append(wire)
