@@ -13,14 +13,16 @@ MAX_LAYERS = 1_000_000
 
 
 def simulate(arch: str | ArchSpec, workload: str | Workload, batch: int | None = None, precision: str | None = None,
-             overrides: tuple[str, ...] | list[str] = (), settings: dict | None = None) -> RunResult:
+             overrides: tuple[str, ...] | list[str] = (), settings: dict | None = None,
+             sparsity=None) -> RunResult:
     """Simulate ``workload`` on ``arch``.
 
     ``arch``: a shipped name, a YAML path or an ArchSpec; ``overrides``: ``field.path=value``
     strings applied to the arch; ``workload``: a built-in name, a file path or a Workload;
     ``batch``: overrides the workload's default batch; ``settings``: size parameters of a
     built-in workload (e.g. ``{"seq_len": 384}``); ``precision``: operand precision (default:
-    the arch's).
+    the arch's); ``sparsity``: a SparsityConfig or a ``--sparsity`` string such as
+    ``"weights=0.9,activations=0.5"`` (fractions of zeros) applied after lowering.
     """
     from .engine.simulator import simulate_program
     from .lower.lowering import lower
@@ -38,5 +40,16 @@ def simulate(arch: str | ArchSpec, workload: str | Workload, batch: int | None =
     if len(graph.layers) > MAX_LAYERS:
         raise AccelsimError(f"workload has {len(graph.layers)} layers; at most {MAX_LAYERS} are simulated", field="--workload")
     program = lower(graph, spec, precision)
+    if sparsity is not None:
+        from .sparsity.config import parse_sparsity
+        from .sparsity.program import apply_sparsity
+
+        sparsity = parse_sparsity(sparsity) if isinstance(sparsity, str) else sparsity
+        program = apply_sparsity(program, spec, sparsity, graph)
     engine = simulate_program(program, spec)
-    return build_result(spec, graph, program, engine)
+    result = build_result(spec, graph, program, engine)
+    if sparsity is not None:
+        from .sparsity.report import sparsity_report
+
+        result.extra["sparsity"] = sparsity_report(program, spec, result)
+    return result

@@ -9,6 +9,7 @@ from ..engine.attribution import attribute
 from ..engine.simulator import EngineResult
 from ..lower.work import Program
 from ..precision import get_precision
+from ..sparsity.program import adjust_activity
 from ..spec.arch import ArchSpec
 from ..workload.graph import Workload
 from .results import LayerResult, RunResult, TrafficRecord, Totals
@@ -37,7 +38,7 @@ def build_result(arch: ArchSpec, workload: Workload, program: Program, engine: E
         start, end = rec.ready_cycle, rec.end_cycle
         cycles = end - start
         causes = attribute(by_task.get(task.name, ()), start, end)
-        act = task_activity(task, rec, arch, prec.bytes)
+        act = adjust_activity(task, task_activity(task, rec, arch, prec.bytes), arch)
         sram_read, sram_write = act.sram_bytes(buffers)
         dram_bytes = act.dram_bytes
         activity = Activity(

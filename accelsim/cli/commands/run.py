@@ -21,6 +21,9 @@ def add_arguments(parser) -> None:
                         help="GPU timing model: 'roofline' (an upper bound on GPU speed) or 'derated' (tile/wave "
                              "quantization, achievable fractions, microseconds of launch overhead per kernel); "
                              "default: %(default)s")
+    from ...sparsity.config import SPARSITY_HELP
+
+    parser.add_argument("--sparsity", metavar="KEY=VALUE,...", help=SPARSITY_HELP)
     parser.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report (tables, figures) to FILE")
     parser.add_argument("--trace", metavar="FILE",
                         help="also write the timeline as a Chrome trace-event JSON file (times in microseconds) to FILE")
@@ -33,7 +36,7 @@ def run(args) -> int:
     from ..common import emit, parse_settings
 
     graph = load_workload(args.workload, args.batch, parse_settings(args.setting), args.allow_unsupported)
-    result = simulate(args.arch, graph, precision=args.precision, overrides=tuple(args.overrides))
+    result = simulate(args.arch, graph, precision=args.precision, overrides=tuple(args.overrides), sparsity=args.sparsity)
     result = _with_gpu_baseline(result, graph, args)
     emit(render(result, args.format), args.output)
     if args.html:
