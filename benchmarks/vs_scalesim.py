@@ -56,41 +56,43 @@ def _child(tool: str, cfg: str, topo: str, itype: str, outdir: str) -> None:
 
         sim = scalesim(save_disk_space=True, verbose=False, config=cfg, topology=topo,
                        input_type_gemm=itype == "gemm")
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         with contextlib.redirect_stdout(io.StringIO()):
             sim.run_scale(top_path=outdir)
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     else:
         sys.path.insert(0, str(ROOT))
+        import numpy  # noqa: F401  (imports are not simulation time, for either tool)
+
         from accelsim.scalesim.config import load_config
-        from accelsim.scalesim.model import simulate
+        from accelsim.scalesim.model import _kernel, simulate
         from accelsim.scalesim.reports import write_reports
         from accelsim.scalesim.topology import load_topology
-
-        import numpy  # noqa: F401  (imports are not simulation time, for either tool)
-        from accelsim.scalesim.model import _kernel
 
         _kernel()
         config = load_config(cfg)
         layers = load_topology(topo, gemm=itype == "gemm")
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         reports = simulate(config, layers)
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
         write_reports(reports, Path(outdir) / config.run_name)
     maxrss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"sim_s": elapsed, "maxrss_mb": maxrss_kb / 1024}))
+    print(json.dumps({"sim_s": elapsed, "sim_cpu_s": cpu, "maxrss_mb": maxrss_kb / 1024}))
 
 
 def _run_child(tool: str, cfg: Path, topo: Path, itype: str, outdir: Path) -> dict:
     start = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--child", tool, str(cfg), str(topo),
-         itype, str(outdir)], capture_output=True, text=True)
+         itype, str(outdir)], check=False, capture_output=True, text=True)
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise RuntimeError(f"{tool} failed:\n{proc.stderr[-2000:]}")
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     result["process_s"] = wall
+    result["process_cpu_s"] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     return result
 
 
@@ -130,6 +132,8 @@ def run_case(network: str, config: str, dataflow: str, args) -> dict:
     row = {"network": network, "config": config, "dataflow": dataflow}
     ours = _run_child("accelsim", cfg, topo, itype, work / "accelsim")
     row.update({"accelsim_sim_s": ours["sim_s"], "accelsim_process_s": ours["process_s"],
+                "accelsim_sim_cpu_s": ours["sim_cpu_s"],
+                "accelsim_process_cpu_s": ours["process_cpu_s"],
                 "accelsim_peak_mb": ours["maxrss_mb"]})
     key = f"{network}__{config}__{dataflow}"
     theirs_dir = None
@@ -138,6 +142,8 @@ def run_case(network: str, config: str, dataflow: str, args) -> dict:
         timing = json.loads((Path(args.reuse) / key / "timing.json").read_text())
         row.update({"scalesim_sim_s": timing["sim_s"],
                     "scalesim_process_s": timing.get("process_s"),
+                    "scalesim_sim_cpu_s": timing.get("sim_cpu_s"),
+                    "scalesim_process_cpu_s": timing.get("process_cpu_s"),
                     "scalesim_peak_mb": timing.get("maxrss_kb", 0) / 1024 or None,
                     "scalesim_source": "reused"})
     elif not args.accelsim_only:
@@ -150,6 +156,8 @@ def run_case(network: str, config: str, dataflow: str, args) -> dict:
             theirs_dir = work / "scalesim" / "run"
             row.update({"scalesim_sim_s": theirs["sim_s"],
                         "scalesim_process_s": theirs["process_s"],
+                        "scalesim_sim_cpu_s": theirs["sim_cpu_s"],
+                        "scalesim_process_cpu_s": theirs["process_cpu_s"],
                         "scalesim_peak_mb": theirs["maxrss_mb"], "scalesim_source": "run"})
             if args.keep:
                 keep = Path(args.keep) / key
@@ -159,6 +167,7 @@ def run_case(network: str, config: str, dataflow: str, args) -> dict:
                     (keep / "run" / name).write_text((theirs_dir / name).read_text())
                 (keep / "timing.json").write_text(json.dumps({
                     "sim_s": theirs["sim_s"], "process_s": theirs["process_s"],
+                    "sim_cpu_s": theirs["sim_cpu_s"], "process_cpu_s": theirs["process_cpu_s"],
                     "maxrss_kb": theirs["maxrss_mb"] * 1024}))
     if theirs_dir is not None:
         fields, different, notes = compare_reports(theirs_dir, work / "accelsim" / "run")
@@ -177,24 +186,35 @@ def _fmt(value, digits=3):
     return str(value)
 
 
+def _ratio(a, b):
+    return a / b if a and b else None
+
+
 def print_table(rows: list[dict]) -> None:
-    head = ("network", "config", "df", "layers", "scalesim sim s", "accelsim sim s", "sim ratio",
-            "scalesim proc s", "accelsim proc s", "proc ratio", "scalesim MB", "accelsim MB",
-            "match")
-    print(" | ".join(head))
-    print(" | ".join("---" for _ in head))
+    """Markdown table. Wall seconds suffer on a shared machine; CPU seconds are the fair ratio."""
+    head = ("network", "config", "df", "layers", "SCALE-Sim sim s (cpu)", "accelsim sim s (cpu)",
+            "sim ratio wall (cpu)", "SCALE-Sim process s", "accelsim process s",
+            "process ratio wall (cpu)", "SCALE-Sim MB", "accelsim MB", "match")
+    print("| " + " | ".join(head) + " |")
+    print("|" + "|".join("---" for _ in head) + "|")
     for r in rows:
-        ss, ac = r.get("scalesim_sim_s"), r["accelsim_sim_s"]
-        sp, ap = r.get("scalesim_process_s"), r["accelsim_process_s"]
         if "mismatches" in r:
             match = "all {} fields".format(r["fields"]) if r["mismatches"] == 0 else \
                 f"{r['mismatches']} of {r['fields']} differ"
         else:
             match = r.get("scalesim_source", "not compared")
-        print(" | ".join([
-            r["network"], r["config"], r["dataflow"], str(r["layers"]), _fmt(ss), _fmt(ac),
-            _fmt(ss / ac if ss else None), _fmt(sp), _fmt(ap), _fmt(sp / ap if sp else None),
-            _fmt(r.get("scalesim_peak_mb")), _fmt(r["accelsim_peak_mb"]), match]))
+        cells = [
+            r["network"], r["config"], r["dataflow"], str(r["layers"]),
+            f"{_fmt(r.get('scalesim_sim_s'))} ({_fmt(r.get('scalesim_sim_cpu_s'))})",
+            f"{_fmt(r['accelsim_sim_s'])} ({_fmt(r['accelsim_sim_cpu_s'])})",
+            (f"{_fmt(_ratio(r.get('scalesim_sim_s'), r['accelsim_sim_s']))} "
+            f"({_fmt(_ratio(r.get('scalesim_sim_cpu_s'), r['accelsim_sim_cpu_s']))})"),
+            f"{_fmt(r.get('scalesim_process_s'))} ({_fmt(r.get('scalesim_process_cpu_s'))})",
+            f"{_fmt(r['accelsim_process_s'])} ({_fmt(r['accelsim_process_cpu_s'])})",
+            (f"{_fmt(_ratio(r.get('scalesim_process_s'), r['accelsim_process_s']))} "
+            f"({_fmt(_ratio(r.get('scalesim_process_cpu_s'), r['accelsim_process_cpu_s']))})"),
+            _fmt(r.get("scalesim_peak_mb")), _fmt(r["accelsim_peak_mb"]), match]
+        print("| " + " | ".join(cells) + " |")
         for note in r.get("notes", []):
             print(f"    {note}")
 
