@@ -13,6 +13,7 @@ constants, and docs/energy_and_precision.md lists the residuals.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from numbers import Integral, Real
 
 from ..errors import AccelsimError
 from ..precision import Precision, get_precision
@@ -46,14 +47,14 @@ def area_mm2(process_nm: float, macs_by_precision_capability: Mapping[str, int],
     ``macs_by_precision_capability`` (number of MAC units built for that format; give a
     multi-precision array once, under its widest format), "sram" (``sram_kib_total`` KiB of on-chip
     SRAM) and "glue" (control, I/O, interconnect). The total is the sum of the values."""
-    if not (isinstance(sram_kib_total, (int, float)) and sram_kib_total >= 0):
+    if isinstance(sram_kib_total, bool) or not (isinstance(sram_kib_total, Real) and sram_kib_total >= 0):
         raise AccelsimError(f"SRAM size must be a non-negative number of KiB, got {sram_kib_total!r}",
                             field="sram_kib_total")
     if not 0 <= glue_fraction < 10:
         raise AccelsimError(f"glue fraction must be in [0, 10), got {glue_fraction!r}", field="glue_fraction")
     result: dict[str, float] = {}
     for name, count in macs_by_precision_capability.items():
-        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        if isinstance(count, bool) or not isinstance(count, Integral) or count < 0:
             raise AccelsimError(f"MAC count must be a non-negative integer, got {count!r}",
                                 field=f"macs_by_precision_capability.{name}")
         try:
@@ -63,7 +64,7 @@ def area_mm2(process_nm: float, macs_by_precision_capability: Mapping[str, int],
         result[f"pe:{name}"] = count * pe_um2(p, process_nm) * 1e-6
     result["sram"] = sram_kib_total / 1024 * sram_mm2_per_mib(process_nm)
     result["glue"] = glue_fraction * sum(result.values())
-    return result
+    return {name: float(value) for name, value in result.items()}
 
 
 def total_area_mm2(breakdown: Mapping[str, float]) -> float:

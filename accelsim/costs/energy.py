@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from numbers import Real
 from types import MappingProxyType
 
 from ..errors import AccelsimError, did_you_mean
@@ -89,7 +90,7 @@ def override_names(buffers: Mapping[str, float]) -> list[str]:
 
 
 def _check_value(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) or value < 0:
         raise AccelsimError(f"energy override must be a non-negative number of pJ, got {value!r}",
                             field=f"overrides.{name}")
     return float(value)
@@ -112,7 +113,7 @@ def energy_params(process_nm: float, dram_kind: str, buffers: Mapping[str, float
             f"{', '.join(tables.DRAM_PJ_PER_BYTE)}", field="dram_kind"
         )
     for name, size_kib in buffers.items():
-        if isinstance(size_kib, bool) or not isinstance(size_kib, (int, float)) or not size_kib > 0:
+        if isinstance(size_kib, bool) or not isinstance(size_kib, Real) or not size_kib > 0:
             raise AccelsimError(f"buffer size must be a positive number of KiB, got {size_kib!r}",
                                 field=f"buffers.{name}")
     known = set(override_names(buffers))
@@ -151,7 +152,7 @@ def energy_params(process_nm: float, dram_kind: str, buffers: Mapping[str, float
 
 
 def _count(value, field_name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) or value < 0:
         raise AccelsimError(f"activity count must be a non-negative number, got {value!r}",
                             field=f"activity.{field_name}")
     return value
@@ -199,7 +200,7 @@ def energy_by_component(params: EnergyParams, activity: Activity, static_power_w
     result["interconnect"] = (_count(activity.wire_byte_mm, "wire_byte_mm") * params.wire_pj_per_byte_mm
                               + _count(activity.link_bytes, "link_bytes") * params.link_pj_per_byte) * PJ
     result["static"] = float(static_power_w) * float(seconds)
-    return result
+    return {name: float(value) for name, value in result.items()}
 
 
 def total_energy_j(breakdown: Mapping[str, float]) -> float:

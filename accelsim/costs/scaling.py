@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from numbers import Real
 
 from ..errors import AccelsimError
 
@@ -45,7 +46,7 @@ SRAM_AREA_FACTOR = (
 
 
 def _interp_log_log(table, process_nm: float) -> float:
-    if not (isinstance(process_nm, (int, float)) and math.isfinite(process_nm)):
+    if isinstance(process_nm, bool) or not (isinstance(process_nm, Real) and math.isfinite(process_nm)):
         raise AccelsimError(f"process node must be a number of nanometres, got {process_nm!r}",
                             field="process_nm")
     if not MIN_NODE_NM <= process_nm <= MAX_NODE_NM:
