@@ -82,7 +82,7 @@ def _plot(db: Path, path: Path) -> str:
                 f"{row['area_mm2']:.0f} mm^2")
 
     return "\n".join([
-        (f"Pareto front (seconds:min, energy_j:min, area_mm2:min; area_mm2 <= 300): {len(front)} of "
+        (f"Pareto front (seconds:min, area_mm2:min, energy_j:min; area_mm2 <= 300): {len(front)} of "
         f"{len(values)} points. Extremes of the front:"),
         "",
         f"- fastest: {describe(best)}",

@@ -113,7 +113,15 @@ def _run_sweep(spec_path: str, args) -> int:
     options = RunOptions(executor=choice, chunk_points=args.chunk_points, retry_errors=bool(args.retry_errors),
                          recompute_stale=bool(args.recompute_stale), skip_invalid=bool(args.skip_invalid),
                          memoize=not args.no_memo, progress=progress)
-    summary = run_sweep(spec, args.db or f"{spec.name}.sqlite", options)
+    db = args.db or f"{spec.name}.sqlite"
+    try:
+        summary = run_sweep(spec, db, options)
+    except KeyboardInterrupt:
+        import sys
+
+        print(f"accelsim sweep: stopped; every finished point is in {db}; run the same command again to resume",
+              file=sys.stderr)
+        raise
     print(summary.describe())
     return 0
 
