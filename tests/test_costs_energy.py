@@ -185,3 +185,13 @@ def test_golden_mlp0_layer_on_a_tpu_v1_like_chip():
     assert parts["dram"] == pytest.approx(6.4e-4, rel=1e-12)
     # weights from DDR3 dominate at this batch, as the TPU v1 paper's weight-stall cycles suggest
     assert parts["dram"] > 3 * parts["compute"]
+
+
+def test_numpy_counts_are_accepted_and_results_are_floats():
+    import numpy as np
+
+    p = energy_params(np.int64(28), "ddr3", {"ub": np.float32(64)}, {})
+    act = Activity({"int8": np.int64(5)}, {}, np.int32(3), {"ub": np.int64(7)}, {}, np.uint64(9))
+    parts = energy_by_component(p, act, np.float64(1.0), 1e-3)
+    assert all(type(v) is float for v in parts.values())
+    assert parts["dram"] == pytest.approx(9 * 160e-12)
