@@ -36,15 +36,15 @@ def _gru(layer: Layer, op: O.GruCell) -> list[Layer]:
     name, (x, h_prev) = layer.name, _inputs(layer, 2)
     b, h = op.batch, op.hidden
     shape = (b, h)
-    # one product over [x; h] for the three gates: the same MACs and weights as PyTorch's W_ih and W_hh
-    # (the recurrent part of n is kept apart in hardware; the shape here only sets the array mapping)
-    gates = Layer(f"{name}/gates", O.MatMul(b, op.input_size + h, 3 * h, 1, True, op.bias, (b, 3 * h)), (x, h_prev), layer.phase)
-    rz = Layer(f"{name}/sigmoid_rz", O.Activation((b, 2 * h), "sigmoid"), (gates.name,), layer.phase)
-    # n = tanh(xn + r⊙hn): mul, add, tanh (inputs=4 counts three element ops)
-    cand = Layer(f"{name}/candidate", O.Elementwise(shape, "gru_candidate", 4), (rz.name, gates.name), layer.phase)
+    gx = Layer(f"{name}/input_gates", O.MatMul(b, op.input_size, 3 * h, 1, True, op.bias, (b, 3 * h)), (x,), layer.phase)
+    gh = Layer(f"{name}/hidden_gates", O.MatMul(b, h, 3 * h, 1, True, op.bias, (b, 3 * h)), (h_prev,), layer.phase)
+    # r, z = σ(gx + gh) on 2h columns: add, sigmoid (inputs=3 counts two element ops)
+    rz = Layer(f"{name}/reset_update", O.Elementwise((b, 2 * h), "gru_rz", 3), (gx.name, gh.name), layer.phase)
+    # n = tanh(gx_n + r⊙gh_n): mul, add, tanh (inputs=4 counts three)
+    cand = Layer(f"{name}/candidate", O.Elementwise(shape, "gru_candidate", 4), (rz.name, gx.name, gh.name), layer.phase)
     # h = n + z⊙(h_prev − n): sub, mul, add
     out = Layer(name, O.Elementwise(shape, "gru_update", 4), (rz.name, cand.name, h_prev), layer.phase)
-    return [gates, rz, cand, out]
+    return [gx, gh, rz, cand, out]
 
 
 def _attention(layer: Layer, op: O.MultiHeadAttention) -> list[Layer]:

@@ -136,6 +136,7 @@ def _activation_program(op: O.Activation) -> VectorProgram:
 _COMPOUND = {
     "lstm_cell_update": (("mul", 2), ("add", 1)),  # f⊙c + i⊙g
     "tanh_mul": (("tanh", 1), ("mul", 1)),  # o⊙tanh(c)
+    "gru_rz": (("add", 1), ("sigmoid", 1)),  # σ(gx + gh)
     "gru_candidate": (("mul", 1), ("add", 1), ("tanh", 1)),  # tanh(xn + r⊙hn)
     "gru_update": (("sub", 1), ("mul", 1), ("add", 1)),  # n + z⊙(h − n)
     "div": (("reciprocal", 1), ("mul", 1)),

@@ -508,10 +508,10 @@ class LstmCell(Op):
 class GruCell(Op):
     """One time step of a GRU cell (Cho et al. 2014; PyTorch's formulation).
 
-    r, z = σ(x·W_ir + h·W_hr + b), n = tanh(x·W_in + b_in + r⊙(h·W_hn + b_hn)), h = n + z⊙(h_prev − n).
-    The three gate products are 3·hidden·(input_size + hidden) MACs per batch row. With ``bias``,
-    6·hidden bias terms (input and recurrent biases stay separate because r multiplies only the
-    recurrent part of n).
+    Two products, as PyTorch computes them: gx = x·W_ih + b_ih and gh = h_prev·W_hh + b_hh (each
+    3·hidden wide; 3·hidden·(input_size + hidden) MACs per batch row in all). Then r, z = σ(gx + gh) on
+    the first 2·hidden columns, n = tanh(gx_n + r⊙gh_n), h = n + z⊙(h_prev − n). With ``bias``, 6·hidden
+    bias terms (the recurrent biases stay apart because r multiplies only the recurrent part of n).
     """
 
     kind: ClassVar[str] = "gru_cell"
@@ -540,9 +540,9 @@ class GruCell(Op):
 
     @property
     def vector_ops(self) -> int:
-        # per element of h: bias 3 (b_in and b_hn fold into one add each side, b_r/b_z summed), sigmoid 2,
-        # r⊙hn + xn 2, tanh 1, h_prev − n, z⊙(·), + n: 3
-        return self.batch * self.hidden * ((3 if self.bias else 0) + 8)
+        # per element of h: bias 6 (3 per product), gx + gh and σ on 2 columns (r, z): 4,
+        # r⊙gh_n + gx_n and tanh: 3, h_prev − n, z⊙(·), + n: 3
+        return self.batch * self.hidden * ((6 if self.bias else 0) + 10)
 
     @property
     def input_elements(self) -> int:
