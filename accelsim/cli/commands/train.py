@@ -51,10 +51,11 @@ def add_arguments(parser) -> None:
     parser.add_argument("--estimate", choices=("simulator", "roofline"), default="simulator",
                         help="per-layer times: the single-chip simulator, or a roofline estimate "
                              "from the system's chip_roofline (peak TFLOPS, HBM GB/s)")
-    parser.add_argument("--optimizer-time", choices=("simulated", "estimate"), default="simulated",
-                        help="optimizer update time: simulated layer by layer, or estimated as "
-                             "HBM-bound momentum SGD (20 bytes per parameter at the chip_roofline "
-                             "HBM GB/s); default: %(default)s")
+    parser.add_argument("--optimizer-time", choices=("simulated", "estimate"), default="estimate",
+                        help="optimizer update time: estimated as HBM-bound momentum SGD (20 bytes "
+                             "per parameter at the chip_roofline HBM GB/s), or the simulator's "
+                             "update layers (currently charged host transfers that grow as the "
+                             "batch shrinks); default: %(default)s")
     parser.add_argument("--precision", help="operand precision of the single-chip simulation "
                                             "(default: the arch's)")
     parser.add_argument("--epochs", type=float, default=90.0, metavar="EPOCHS",
@@ -81,11 +82,10 @@ def _profile_fn(args, system):
         return lambda batch: roofline_profile(args.workload, batch, roof.peak_tflops,
                                               roof.hbm_bandwidth_gbps)
     hbm = system.chip_roofline.hbm_bandwidth_gbps if system.chip_roofline else None
-    if args.optimizer_time == "estimate" and hbm is None:
-        raise AccelsimError(f"--optimizer-time estimate needs chip_roofline in {system.name}",
-                            field="--optimizer-time")
+    # Without the chip's HBM bandwidth the update can only come from the simulator.
+    simulated = args.optimizer_time == "simulated" or hbm is None
     return simulator_profile_fn(args.arch or system.chip, args.workload, args.precision, hbm,
-                                simulated_optimizer=args.optimizer_time == "simulated")
+                                simulated_optimizer=simulated)
 
 
 def run(args) -> int:
