@@ -189,3 +189,24 @@ def test_cli_usage_errors_are_one_line(tmp_path, cli, monkeypatch, argv, needle)
     (tmp_path / "junk.sqlite").write_bytes(b"this is not a database at all" * 100)
     status, _, err = cli(*argv)
     assert status == 2 and needle in err and "Traceback" not in err
+
+
+def test_sparsity_is_swept_and_its_report_kept(tmp_path):
+    from accelsim.sweep.prepare import simulate_accepts_sparsity
+
+    if not simulate_accepts_sparsity():
+        pytest.skip("this build's simulate() has no sparsity parameter")
+    spec = load_sweep_spec(write(tmp_path, """\
+version: 1
+name: sparse
+arch: tpu_v1
+workload: mnist_mlp
+sparsity: [null, 'weights=0.5', 'weights=0.9,structure=2:4']
+"""))
+    summary = run_sweep(spec, tmp_path / "sp.sqlite", RunOptions(progress=False))
+    assert (summary.ran, summary.ok) == (3, 3)
+    with SweepStore(tmp_path / "sp.sqlite", create=False) as store:
+        points = store.points("sparse")
+    assert "sparsity" not in points[0].result
+    assert all("sparsity" in p.result for p in points[1:])
+    assert [p.params["sparsity"] for p in points] == [None, "weights=0.5", "weights=0.9,structure=2:4"]

@@ -79,6 +79,8 @@ def _dimension_of(point: Point, exc: AccelsimError) -> str | None:
         return "batch"
     if field in ("--precision", "precision"):
         return "precision"
+    if field == "sparsity" or field.startswith("--sparsity"):
+        return "sparsity"
     if field in point.settings:
         return f"settings.{field}"
     return None
@@ -108,6 +110,20 @@ def _check_precision(arch: ArchSpec, precision: str | None) -> None:
                             f"supported: {', '.join(mu.precisions)}", field="precision")
 
 
+def _check_sparsity(text: str | None) -> None:
+    """Parse a sparsity string the way ``simulate(sparsity=...)`` will (when this build has a parser)."""
+    if text is None:
+        return
+    try:
+        from ..sparsity.config import parse_sparsity
+    except ImportError:  # simulate() will judge it
+        return
+    try:
+        parse_sparsity(text)
+    except AccelsimError as exc:
+        raise AccelsimError(exc.message, field="sparsity") from None
+
+
 def prepare(spec: SweepSpec, points: tuple[Point, ...] | list[Point], memoize: bool = True) -> Prepared:
     """Validate ``points`` (errors are collected, not raised) and turn the valid ones into tasks."""
     pre_run: tuple[Constraint, ...] = tuple(c for c in spec.constraints if c.pre_run)
@@ -115,19 +131,15 @@ def prepare(spec: SweepSpec, points: tuple[Point, ...] | list[Point], memoize: b
     for point in points:
         arch_sha = point.config["arch"].get("sha256")
         workload_sha = point.config["workload"].get("sha256")
+        if point.sparsity is not None and not simulate_accepts_sparsity():
+            raise SpecError(f"sparsity {point.sparsity!r} was given, but this accelsim's simulate() has no "
+                            "sparsity parameter yet; remove 'sparsity' from the sweep", spec.location_of("sparsity"),
+                            "sparsity")
         try:
-            if point.sparsity is not None and not simulate_accepts_sparsity():
-                raise SpecError(f"sparsity {point.sparsity!r} was given, but this accelsim's simulate() has no "
-                                "sparsity parameter yet; remove 'sparsity' from the sweep", spec.location_of("sparsity"),
-                                "sparsity")
+            _check_sparsity(point.sparsity)
             arch = load_point_arch(point.arch, arch_sha, point.overrides, memoize)
             load_point_workload(point.workload, workload_sha, point.batch, point.settings, memoize)
             _check_precision(arch, point.precision)
-        except SpecError as exc:
-            if exc.field == "sparsity":
-                raise
-            invalid.append(InvalidPoint(point, point_error(spec, point, exc)))
-            continue
         except AccelsimError as exc:
             invalid.append(InvalidPoint(point, point_error(spec, point, exc)))
             continue

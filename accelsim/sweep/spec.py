@@ -144,8 +144,10 @@ def _check_values(name: str, values: tuple, where: Location | None) -> tuple:
                 raise SpecError(f"expected a precision name such as int8 or bf16, got {value!r}", where, name)
         elif name == "sparsity":
             if isinstance(value, (dict, list)):
-                raise SpecError(f"expected a sparsity string such as '2:4', got {value!r}", where, name)
-            value = None if value is None else str(value)
+                raise SpecError(f"expected a --sparsity string such as 'weights=0.9,structure=2:4', got {value!r}",
+                                where, name)
+            # whitespace never matters in a --sparsity string; dropping it keeps one key per setting
+            value = None if value is None else "".join(str(value).split())
         elif name.startswith("settings.") and (isinstance(value, (dict, list)) or value is None):
             raise SpecError(f"expected a number or string, got {value!r}", where, name)
         out.append(value)

@@ -46,6 +46,8 @@ def run_point(task: PointTask) -> Outcome:
                                                    "arch_summary")}
         record["area_mm2"] = task.area_mm2
         record["area_mm2_by_part"] = dict(task.area_mm2_by_part)
+        if report.get("sparsity") is not None:
+            record["sparsity"] = report["sparsity"]
         if task.keep_layers:
             record["layers"] = report.get("layers")
         return Outcome(task.key, "ok", canonical_json(json_safe(record)), None, code)
