@@ -25,7 +25,7 @@ from ..errors import ResourceLimitError, SpecError
 from .keys import config_hash, file_sha256
 from .spec import SweepSpec
 
-MAX_POINTS = 1_000_000
+MAX_POINTS = 100_000  # each planned point costs a few KiB in the parent until the sweep ends
 _ARCH_SUFFIXES = (".yaml", ".yml")
 
 

@@ -113,8 +113,10 @@ class _Progress:
         if enabled is None:
             enabled = sys.stderr.isatty()
         if enabled and total:
-            from tqdm import tqdm
-
+            try:
+                from tqdm import tqdm
+            except ImportError:  # the bar is a convenience: run without it
+                return
             self._bar = tqdm(total=total, desc=name, unit="pt", file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
 
     def update(self, n: int, errors: int) -> None:

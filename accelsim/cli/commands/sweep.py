@@ -223,8 +223,11 @@ def _plot(table, result, objectives, path: str) -> None:
         raise AccelsimError(f"expected a .png or .svg file, got {path!r}", field="--plot")
     if not result.candidates:
         raise AccelsimError("nothing to plot: no finished feasible point has every objective", field="--plot")
-    from ...report.plots import save_figure
-    from ...sweep.plot import pareto_figure
+    try:
+        from ...report.plots import save_figure
+        from ...sweep.plot import pareto_figure
+    except ImportError as exc:
+        raise AccelsimError(f"plotting needs matplotlib ({exc}); pip install 'accelsim[plots]'", field="--plot") from None
 
     values = [[row[o.metric] for o in objectives] for row in result.candidates]
     front_keys = {row["key"] for row in result.front}
