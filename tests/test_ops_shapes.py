@@ -35,12 +35,12 @@ def test_depthwise_and_pointwise_conv():
 
 
 @pytest.mark.parametrize("kwargs,fragment", [
-    (dict(groups=4), "groups=4 must divide"),
-    (dict(kernel_h=20), "does not fit"),
-    (dict(stride_h=0), "stride_h must be a positive integer"),
+    ({"groups": 4}, "groups=4 must divide"),
+    ({"kernel_h": 20}, "does not fit"),
+    ({"stride_h": 0}, "stride_h must be a positive integer"),
 ])
 def test_conv2d_rejects_bad_parameters(kwargs, fragment):
-    base = dict(batch=1, in_h=8, in_w=8, in_channels=6, out_channels=6, kernel_h=3, kernel_w=3)
+    base = {"batch": 1, "in_h": 8, "in_w": 8, "in_channels": 6, "out_channels": 6, "kernel_h": 3, "kernel_w": 3}
     with pytest.raises(WorkloadError, match=fragment):
         O.Conv2d(**{**base, **kwargs}).validate()
 
