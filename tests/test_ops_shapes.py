@@ -168,3 +168,23 @@ def test_expand_composites_keeps_graph_order_and_inputs():
     assert expanded.by_name()["cell/gates"].inputs == ("x", "h")
     with pytest.raises(WorkloadError, match="needs 3 inputs"):
         expand_layer(Layer("bad", O.LstmCell(4, 10, 20), ("x",)))
+
+
+@pytest.mark.parametrize("func", ["relu", "relu6", "sigmoid", "tanh", "gelu", "silu", "identity"])
+def test_activations_count_one_op_per_element(func):
+    op = O.Activation((3, 7), func)
+    op.validate()
+    assert (op.output_shape, op.vector_ops, op.macs, op.params) == ((3, 7), 21, 0, 0)
+
+
+def test_residual_add_and_split():
+    b = WorkloadBuilder("res", 1)
+    x = b.input("x", (1, 8, 8, 16))
+    y = b.act("y", x, "relu")
+    add = b.eltwise("add", [x, y])
+    w = b.build().by_name()
+    assert w[add].op.vector_ops == 8 * 8 * 16 and w[add].op.input_elements == 2 * 8 * 8 * 16
+    with pytest.raises(WorkloadError, match="different shapes"):
+        b.eltwise("bad", [x, b.input("z", (1, 4, 4, 16))])
+    split = O.DataMovement((1, 8, 8, 16), (1, 8, 8, 8), "split", True)
+    assert (split.input_elements, split.output_elements, split.macs) == (1024, 512, 0)
