@@ -18,6 +18,8 @@ compute (streaming, plus fill/drain skew), weight_load_stall (waiting for a fetc
 Cost is O(folds), independent of M, K, N magnitudes.
 """
 from libc.math cimport ceil
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memset
 
 
 cpdef tuple gemm_fold_pipeline(
@@ -104,14 +106,228 @@ cpdef tuple gemm_fold_pipeline(
     return (total, compute, stall, shift_wait, n, used_sum)
 
 
+
+# ---------------------------------------------------------------------------------------------
+# The same pipeline with runs of identical folds advanced in one jump once they are periodic.
+# Twin: accelsim/engine/systolic_ref.py ``gemm_fold_pipeline_grouped``.
+# ---------------------------------------------------------------------------------------------
+DEF MAX_RING = 64
+DEF VEC = 6 + MAX_RING  # fetch_end, stream start, stream end, stall, shift_wait, used_sum, ring
+DEF MAX_HIST = MAX_RING + 4
+
+
+cdef struct FoldState:
+    long long fetch_end
+    long long prev_stream_start
+    long long prev_stream_end
+    long long stall
+    long long shift_wait
+    long long used_sum
+    long long i
+    long long ring_len
+    long long ring[MAX_RING]  # shift starts of the last ``depth`` folds, oldest first
+
+
+cdef struct FoldParams:
+    long long rows, cols, T, depth, shift_cycles, skew
+    double fetch_bpe, fetch_bpc
+    bint double_buffered
+
+
+cdef void fold_step(FoldState *st, const FoldParams *p, long long used_r, long long used_c) noexcept:
+    cdef long long fetch_cycles, fetch_start, fetch_end, shift_start, shift_end, stream_start
+    cdef long long gap, stall_part, j
+    st.used_sum += used_r * used_c
+    if p.fetch_bpe > 0.0 and p.fetch_bpc > 0.0:
+        fetch_cycles = <long long>ceil(<double>(used_r * used_c) * p.fetch_bpe / p.fetch_bpc)
+    else:
+        fetch_cycles = 0
+    fetch_start = st.fetch_end
+    if st.i >= p.depth and st.ring[0] > fetch_start:
+        fetch_start = st.ring[0]
+    fetch_end = fetch_start + fetch_cycles
+    if st.i == 0:
+        shift_start = fetch_end if fetch_end > 0 else 0
+    elif p.double_buffered:
+        shift_start = fetch_end if fetch_end > st.prev_stream_start else st.prev_stream_start
+    else:
+        shift_start = fetch_end if fetch_end > st.prev_stream_end + p.skew else st.prev_stream_end + p.skew
+    if st.ring_len == p.depth:
+        for j in range(1, st.ring_len):
+            st.ring[j - 1] = st.ring[j]
+        st.ring[st.ring_len - 1] = shift_start
+    else:
+        st.ring[st.ring_len] = shift_start
+        st.ring_len += 1
+    shift_end = shift_start + p.shift_cycles
+    if st.i == 0:
+        stream_start = shift_end
+        st.stall += shift_start
+        st.shift_wait += p.shift_cycles
+    else:
+        if p.double_buffered:
+            stream_start = shift_end if shift_end > st.prev_stream_end else st.prev_stream_end
+            gap = stream_start - st.prev_stream_end
+        else:
+            stream_start = shift_end
+            gap = stream_start - (st.prev_stream_end + p.skew)
+        stall_part = fetch_end - (stream_start - gap)
+        if stall_part < 0:
+            stall_part = 0
+        if stall_part > gap:
+            stall_part = gap
+        st.stall += stall_part
+        st.shift_wait += gap - stall_part
+    st.fetch_end = fetch_end
+    st.prev_stream_start = stream_start
+    st.prev_stream_end = stream_start + p.T
+    st.i += 1
+
+
+cdef struct History:
+    long long n        # snapshots held (at most MAX_HIST, newest last)
+    long long width
+    long long snap[MAX_HIST][VEC]
+
+
+cdef void hist_reset(History *h, const FoldState *st) noexcept:
+    h.n = 0
+    hist_push(h, st)
+
+
+cdef void hist_push(History *h, const FoldState *st) noexcept:
+    cdef long long j, k
+    if h.n == MAX_HIST:
+        for k in range(1, MAX_HIST):
+            for j in range(VEC):
+                h.snap[k - 1][j] = h.snap[k][j]
+        h.n -= 1
+    h.snap[h.n][0] = st.fetch_end
+    h.snap[h.n][1] = st.prev_stream_start
+    h.snap[h.n][2] = st.prev_stream_end
+    h.snap[h.n][3] = st.stall
+    h.snap[h.n][4] = st.shift_wait
+    h.snap[h.n][5] = st.used_sum
+    for j in range(st.ring_len):
+        h.snap[h.n][6 + j] = st.ring[j]
+    h.width = 6 + st.ring_len
+    h.n += 1
+
+
+cdef bint hist_steady(const History *h, long long need) noexcept:
+    """The last ``need`` steps added the same vector, moving every time stamp by the same amount."""
+    cdef long long j, k, a = h.n - 1, b = h.n - 2, lam
+    if h.n < need + 1:
+        return False
+    lam = h.snap[a][0] - h.snap[b][0]
+    if h.snap[a][1] - h.snap[b][1] != lam or h.snap[a][2] - h.snap[b][2] != lam:
+        return False
+    for j in range(6, h.width):
+        if h.snap[a][j] - h.snap[b][j] != lam:
+            return False
+    for k in range(2, need + 1):
+        for j in range(h.width):
+            if h.snap[h.n - k][j] - h.snap[h.n - k - 1][j] != h.snap[a][j] - h.snap[b][j]:
+                return False
+    return True
+
+
+cdef void hist_jump(FoldState *st, const History *h, long long times, long long folds_per_step) noexcept:
+    cdef long long a = h.n - 1, b = h.n - 2, j
+    st.fetch_end += times * (h.snap[a][0] - h.snap[b][0])
+    st.prev_stream_start += times * (h.snap[a][1] - h.snap[b][1])
+    st.prev_stream_end += times * (h.snap[a][2] - h.snap[b][2])
+    st.stall += times * (h.snap[a][3] - h.snap[b][3])
+    st.shift_wait += times * (h.snap[a][4] - h.snap[b][4])
+    st.used_sum += times * (h.snap[a][5] - h.snap[b][5])
+    for j in range(st.ring_len):
+        st.ring[j] += times * (h.snap[a][6 + j] - h.snap[b][6 + j])
+    st.i += times * folds_per_step
+
+
+cdef void column_fold(FoldState *st, const FoldParams *p, History *h, long long n_r,
+                      long long last_r, long long used_c) noexcept:
+    cdef long long done = 0
+    hist_reset(h, st)
+    while done < n_r - 1:
+        fold_step(st, p, p.rows, used_c)
+        done += 1
+        hist_push(h, st)
+        if done < n_r - 1 and hist_steady(h, p.depth + 2):
+            hist_jump(st, h, n_r - 1 - done, 1)
+            done = n_r - 1
+    fold_step(st, p, last_r, used_c)
+
+
+cpdef tuple gemm_fold_pipeline_grouped(
+    long long Sr, long long Sc, long long T,
+    long long rows, long long cols,
+    double fetch_bytes_per_element, double fetch_bytes_per_cycle,
+    long long fifo_depth, long long shift_cycles, bint double_buffered,
+    long long prefetch_lead=0,
+):
+    """``gemm_fold_pipeline`` with the same result, in time independent of the number of folds.
+
+    Runs of identical folds (same used rows and columns, hence the same fetch) and runs of
+    identical column folds are stepped until the max-plus recurrence is periodic (every time stamp
+    advances by the same amount for ``fifo_depth + 2`` folds, or 3 column folds), then advanced in
+    one jump. FIFO depths above 64 fall back to the fold-by-fold function.
+    """
+    cdef long long n_r = (Sr + rows - 1) // rows
+    cdef long long n_c = (Sc + cols - 1) // cols
+    if n_r * n_c == 0 or T == 0:
+        return (0, 0, 0, 0, 0, 0)
+    cdef long long depth = fifo_depth if fifo_depth > 0 else 1
+    if depth > MAX_RING:
+        return gemm_fold_pipeline(Sr, Sc, T, rows, cols, fetch_bytes_per_element,
+                                  fetch_bytes_per_cycle, fifo_depth, shift_cycles,
+                                  double_buffered, prefetch_lead)
+    cdef FoldParams p
+    p.rows = rows
+    p.cols = cols
+    p.T = T
+    p.depth = depth
+    p.shift_cycles = shift_cycles
+    p.skew = rows + cols - 2
+    p.fetch_bpe = fetch_bytes_per_element
+    p.fetch_bpc = fetch_bytes_per_cycle
+    p.double_buffered = double_buffered
+    cdef FoldState st
+    st.fetch_end = -prefetch_lead if prefetch_lead > 0 else 0
+    st.prev_stream_start = st.prev_stream_end = 0
+    st.stall = st.shift_wait = st.used_sum = st.i = st.ring_len = 0
+    cdef History *fold_hist = <History *>malloc(sizeof(History))
+    cdef History *block_hist = <History *>malloc(sizeof(History))
+    if fold_hist == NULL or block_hist == NULL:
+        free(fold_hist)
+        free(block_hist)
+        raise MemoryError()
+    cdef long long last_r = Sr - (n_r - 1) * rows
+    cdef long long full_c = n_c - 1 if Sc % cols else n_c
+    cdef long long done = 0
+    hist_reset(block_hist, &st)
+    while done < full_c:
+        column_fold(&st, &p, fold_hist, n_r, last_r, cols)
+        done += 1
+        hist_push(block_hist, &st)
+        if done < full_c and hist_steady(block_hist, 3):
+            hist_jump(&st, block_hist, full_c - done, n_r)
+            done = full_c
+    if full_c < n_c:
+        column_fold(&st, &p, fold_hist, n_r, last_r, Sc - full_c * cols)
+    free(fold_hist)
+    free(block_hist)
+    cdef long long total = st.prev_stream_end + p.skew
+    return (total, total - st.stall - st.shift_wait, st.stall, st.shift_wait, n_r * n_c,
+            st.used_sum)
+
+
 # ---------------------------------------------------------------------------------------------
 # SCALE-Sim v2 compatibility: one layer in CALC mode, replaying SCALE-Sim's demand streams.
 # Pure-Python twin: accelsim/scalesim/calc_ref.py (``scalesim_layer``); semantics in
 # docs/scalesim_differences.md. Streams are generated on the fly (never materialised); an operand
 # whose distinct addresses fit in one epoch of its read buffer skips the per-address work.
 # ---------------------------------------------------------------------------------------------
-from libc.stdlib cimport malloc, realloc, free
-from libc.string cimport memset
 
 cdef enum:
     DF_OS = 0
