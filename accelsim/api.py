@@ -14,7 +14,7 @@ MAX_LAYERS = 1_000_000
 
 def simulate(arch: str | ArchSpec, workload: str | Workload, batch: int | None = None, precision: str | None = None,
              overrides: tuple[str, ...] | list[str] = (), settings: dict | None = None,
-             sparsity=None) -> RunResult:
+             sparsity=None, mode: str = "inference", optimizer: str = "sgd") -> RunResult:
     """Simulate ``workload`` on ``arch``.
 
     ``arch``: a shipped name, a YAML path or an ArchSpec; ``overrides``: ``field.path=value``
@@ -22,7 +22,9 @@ def simulate(arch: str | ArchSpec, workload: str | Workload, batch: int | None =
     ``batch``: overrides the workload's default batch; ``settings``: size parameters of a
     built-in workload (e.g. ``{"seq_len": 384}``); ``precision``: operand precision (default:
     the arch's); ``sparsity``: a SparsityConfig or a ``--sparsity`` string such as
-    ``"weights=0.9,activations=0.5"`` (fractions of zeros) applied after lowering.
+    ``"weights=0.9,activations=0.5"`` (fractions of zeros) applied after lowering; ``mode``:
+    ``"inference"`` or ``"training"`` (one step: forward, backward and the ``optimizer`` update,
+    sgd, momentum or adam).
     """
     from .engine.simulator import simulate_program
     from .lower.lowering import lower
@@ -37,9 +39,19 @@ def simulate(arch: str | ArchSpec, workload: str | Workload, batch: int | None =
         graph = workload
     else:
         graph = load_workload(workload, batch, settings)
+    if mode not in ("inference", "training"):
+        raise AccelsimError(f"mode must be 'inference' or 'training', got {mode!r}", field="--mode")
+    if mode == "training":
+        from .workload.training import to_training
+
+        graph = to_training(graph, optimizer)
     if len(graph.layers) > MAX_LAYERS:
         raise AccelsimError(f"workload has {len(graph.layers)} layers; at most {MAX_LAYERS} are simulated", field="--workload")
     program = lower(graph, spec, precision)
+    if mode == "training":
+        from .lower.memory_plan import keep_training_state_on_device
+
+        program = keep_training_state_on_device(program, graph)
     if sparsity is not None:
         from .sparsity.config import parse_sparsity
         from .sparsity.program import apply_sparsity

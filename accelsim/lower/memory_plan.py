@@ -85,3 +85,16 @@ def place_activations(tasks: tuple[Task, ...], arch: ArchSpec) -> tuple[Task, ..
         placed.append(dataclasses.replace(t, loads=tuple(loads), stores=tuple(stores), input_bytes=input_bytes,
                                           live_bytes=live_bytes, notes=tuple(notes), gemm=gemm, tiles=tiles))
     return tuple(placed)
+
+
+def keep_training_state_on_device(program, workload):
+    """Training graphs: updated weights (optimizer outputs) and gradients nobody consumes are written
+    back to DRAM, where the weights live, instead of being returned to the host."""
+    phase = {layer.name: layer.phase for layer in workload.layers}
+    tasks = []
+    for t in program.tasks:
+        if phase.get(t.name, "forward") != "forward":
+            stores = tuple(dataclasses.replace(tr, dst="dram") if tr.dst == "host" else tr for tr in t.stores)
+            t = dataclasses.replace(t, stores=stores)
+        tasks.append(t)
+    return dataclasses.replace(program, tasks=tuple(tasks))

@@ -24,6 +24,11 @@ def add_arguments(parser) -> None:
     from ...sparsity.config import SPARSITY_HELP
 
     parser.add_argument("--sparsity", metavar="KEY=VALUE,...", help=SPARSITY_HELP)
+    parser.add_argument("--mode", choices=("inference", "training"), default="inference",
+                        help="inference (forward pass) or training (one step: forward, input- and weight-gradient "
+                             "GEMMs, activation gradients, optimizer update); default: %(default)s")
+    parser.add_argument("--optimizer", choices=("sgd", "momentum", "adam"), default="sgd",
+                        help="optimizer of a training step (vector work per weight: sgd 2, momentum 4, adam 12 ops)")
     parser.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report (tables, figures) to FILE")
     parser.add_argument("--trace", metavar="FILE",
                         help="also write the timeline as a Chrome trace-event JSON file (times in microseconds) to FILE")
@@ -36,7 +41,8 @@ def run(args) -> int:
     from ..common import emit, parse_settings
 
     graph = load_workload(args.workload, args.batch, parse_settings(args.setting), args.allow_unsupported)
-    result = simulate(args.arch, graph, precision=args.precision, overrides=tuple(args.overrides), sparsity=args.sparsity)
+    result = simulate(args.arch, graph, precision=args.precision, overrides=tuple(args.overrides), sparsity=args.sparsity,
+                      mode=args.mode, optimizer=args.optimizer)
     result = _with_gpu_baseline(result, graph, args)
     emit(render(result, args.format), args.output)
     if args.html:

@@ -1,0 +1,27 @@
+"""`accelsim run --mode training`: a step costs about 3x the forward MACs plus optimizer vector work."""
+from __future__ import annotations
+
+import pytest
+
+from accelsim.api import simulate
+
+
+def test_training_step_macs_and_optimizer_work_on_tpu_v1():
+    fwd = simulate("tpu_v1", "resnet18", batch=4)
+    step = simulate("tpu_v1", "resnet18", batch=4, mode="training", optimizer="momentum")
+    assert step.totals.macs / fwd.totals.macs == pytest.approx(3.0, rel=0.05)  # conv1 needs no input gradient
+    assert step.totals.cycles > 2 * fwd.totals.cycles
+    updates = [layer for layer in step.layers if layer.name.endswith("/update")]
+    assert updates and all(layer.unit == "vector" and layer.cycles > 0 for layer in updates)
+    params = sum(1 for _ in updates)
+    assert params == len([layer for layer in fwd.layers if layer.op.startswith(("conv2d", "matmul"))]) + \
+        sum(1 for layer in fwd.layers for name in layer.extra["layers"] if name.endswith("_bn"))
+    # updated weights go back to DRAM, never to the host
+    host_out = sum(t.write_bytes for layer in step.layers for t in layer.traffic if t.level == "host")
+    assert host_out == 0
+    assert all(t.level != "host" or t.write_bytes == 0 for layer in updates for t in layer.traffic)
+
+
+def test_bad_mode_is_a_clear_error(cli):
+    status, _, err = cli("run", "--arch", "tpu_v1", "--workload", "resnet18", "--mode", "train")
+    assert status == 2 and "invalid choice" in err
