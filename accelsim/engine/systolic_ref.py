@@ -25,7 +25,7 @@ def gemm_fold_pipeline(Sr, Sc, T, rows, cols, fetch_bytes_per_element, fetch_byt
             used_r = rows if (r + 1) * rows <= Sr else Sr - r * rows
             used_sum += used_r * used_c
             if fetch_bytes_per_element > 0 and fetch_bytes_per_cycle > 0:
-                fetch_cycles = int(math.ceil(used_r * used_c * fetch_bytes_per_element / fetch_bytes_per_cycle))
+                fetch_cycles = math.ceil(used_r * used_c * fetch_bytes_per_element / fetch_bytes_per_cycle)
             else:
                 fetch_cycles = 0
             fetch_start = fetch_end
@@ -66,8 +66,8 @@ def _fold_step(st, used_r, used_c, rows, cols, T, fetch_bytes_per_element, fetch
     """One fold of gemm_fold_pipeline on the state dict ``st`` (twin of the Cython fold_step)."""
     st["used_sum"] += used_r * used_c
     if fetch_bytes_per_element > 0 and fetch_bytes_per_cycle > 0:
-        fetch_cycles = int(math.ceil(used_r * used_c * fetch_bytes_per_element
-                                     / fetch_bytes_per_cycle))
+        fetch_cycles = math.ceil(used_r * used_c * fetch_bytes_per_element
+                                 / fetch_bytes_per_cycle)
     else:
         fetch_cycles = 0
     i = st["i"]
