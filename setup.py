@@ -58,7 +58,8 @@ setup(
     extras_require={
         "test": ["pytest>=7", "hypothesis>=6", "scikit-learn>=1.3", "onnx>=1.15", "dask[distributed]>=2024.1", "matplotlib>=3.7", "tqdm>=4.60"],
         "onnx": ["onnx>=1.15"],
-        "dask": ["dask[distributed]>=2024.1"],
+        "dask": ["dask[distributed]>=2024.1", "tqdm>=4.60"],
+        "sweep": ["tqdm>=4.60", "matplotlib>=3.7"],
         "plots": ["matplotlib>=3.7"],
         "study": ["scikit-learn>=1.3"],
         "bench": ["scalesim==2.0.2", "psutil"],

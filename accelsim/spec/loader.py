@@ -64,6 +64,14 @@ def _apply_override(tree: MarkedDict, text: str) -> None:
         raise SpecError("cannot set a field inside a value", where, path)
 
 
+def apply_overrides(tree: MarkedDict, texts) -> MarkedDict:
+    """Apply ``--set`` style ``field.path=value`` strings to a copy of a marked arch tree."""
+    tree = copy.deepcopy(tree)
+    for text in texts:
+        _apply_override(tree, text)
+    return tree
+
+
 def load_arch(spec: str, overrides: list[str] | tuple[str, ...] = ()) -> ArchSpec:
     """Load ``spec`` (a shipped name or a YAML path), apply overrides, validate, return the spec."""
     path = Path(spec)
@@ -79,10 +87,8 @@ def load_arch(spec: str, overrides: list[str] | tuple[str, ...] = ()) -> ArchSpe
     if not isinstance(tree, MarkedDict):
         raise SpecError("expected a mapping of architecture fields", Location(str(path), 1, 1), "<root>")
     if overrides:
-        tree = copy.deepcopy(tree)
-        for text in overrides:
-            _apply_override(tree, text)
+        tree = apply_overrides(tree, overrides)
     return from_tree(ArchSpec, tree, tree.location or Location(str(path)), "")
 
 
-__all__ = ["load_arch", "shipped_archs", "archs_folder", "MarkedList"]
+__all__ = ["load_arch", "apply_overrides", "shipped_archs", "archs_folder", "MarkedList"]
