@@ -6,6 +6,7 @@ Kahan-compensated weight updates 2.29 %.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from dataclasses import asdict, dataclass
@@ -46,6 +47,16 @@ class StudyResult:
         return next(r.test_error_percent for r in self.results if r.variant == variant)
 
 
+def _single_threaded_blas():
+    """The matrices here are small: BLAS threads only add overhead, and on a shared machine they
+    spin against each other (measured: fp32 training 70 s instead of 1 s under load)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # an optional speed-up; results do not depend on it
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def run_precision_study(dataset: str = "digits", seed: int = 0, epochs: int = 10,
                         variants: tuple[str, ...] = VARIANTS, hidden_units: int = 64,
                         batch_size: int = 32, learning_rate: float = 0.1,
@@ -54,12 +65,13 @@ def run_precision_study(dataset: str = "digits", seed: int = 0, epochs: int = 10
     data = load_dataset(dataset, seed)
     setup = TrainingSetup(hidden_units, epochs, batch_size, learning_rate, seed)
     rows = []
-    for name in variants:
-        arith = make_arithmetic(name, lns)
-        started = time.perf_counter()
-        state = train(arith, data, setup)
-        error = evaluate_error(arith, state, data)
-        rows.append(VariantResult(name, round(100 * error, 3), round(time.perf_counter() - started, 2)))
+    with _single_threaded_blas():
+        for name in variants:
+            arith = make_arithmetic(name, lns)
+            started = time.perf_counter()
+            state = train(arith, data, setup)
+            error = evaluate_error(arith, state, data)
+            rows.append(VariantResult(name, round(100 * error, 3), round(time.perf_counter() - started, 2)))
     return StudyResult(dataset, seed, epochs, hidden_units, batch_size, learning_rate,
                        lns.integer_bits, lns.fraction_bits, lns.table_size,
                        int(data.y_train.size), int(data.y_test.size), tuple(rows))
