@@ -5,11 +5,12 @@ spec + workload -> lowering -> engine (units, memory) -> costs -> report, in one
 from __future__ import annotations
 
 from .errors import AccelsimError
+from .guards import MAX_LAYERS, check_program
 from .report.results import RunResult
 from .spec.arch import ArchSpec
 from .workload.graph import Workload
 
-MAX_LAYERS = 1_000_000
+__all__ = ["MAX_LAYERS", "simulate"]
 
 
 def simulate(arch: str | ArchSpec, workload: str | Workload, batch: int | None = None, precision: str | None = None,
@@ -48,6 +49,7 @@ def simulate(arch: str | ArchSpec, workload: str | Workload, batch: int | None =
     if len(graph.layers) > MAX_LAYERS:
         raise AccelsimError(f"workload has {len(graph.layers)} layers; at most {MAX_LAYERS} are simulated", field="--workload")
     program = lower(graph, spec, precision)
+    check_program(program, spec, graph.source)  # refuse runs of absurd length before the engine starts
     if mode == "training":
         from .lower.memory_plan import keep_training_state_on_device
 

@@ -1,7 +1,8 @@
 """Safe YAML loading that keeps where every value came from.
 
 Only ``yaml.SafeLoader`` constructs are allowed (nothing is evaluated). Duplicate keys, alias bombs
-and non-string keys are rejected with a location. Mappings come back as :class:`MarkedDict` and
+(too many aliases, or a document whose aliases expand to too many values) and non-string keys are
+rejected with a location. Mappings come back as :class:`MarkedDict` and
 sequences as :class:`MarkedList`, whose ``.marks`` give the :class:`Location` of each entry.
 """
 from __future__ import annotations
@@ -15,6 +16,8 @@ from .errors import AccelsimError, Location
 
 MAX_YAML_BYTES = 16 * 1024 * 1024
 MAX_ALIASES = 1000
+#: values of a document with its aliases expanded (workload YAMLs of 100,000 layers need ~600,000)
+MAX_EXPANDED_NODES = 2_000_000
 
 
 class MarkedDict(dict):
@@ -47,6 +50,17 @@ class _Loader(yaml.SafeLoader):
     source_name: str | None = None
     alias_count = 0
 
+    def get_single_data(self):
+        node = self.get_single_node()
+        if node is None:
+            return None
+        if _expanded_nodes(node, MAX_EXPANDED_NODES) > MAX_EXPANDED_NODES:
+            raise AccelsimError(
+                f"the document expands to more than {MAX_EXPANDED_NODES:,} values through its aliases "
+                "(a YAML 'billion laughs'); anchors/aliases this heavy are refused",
+                _loc(self.source_name, node.start_mark))
+        return self.construct_document(node)
+
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             self.alias_count += 1
@@ -57,6 +71,32 @@ class _Loader(yaml.SafeLoader):
                     _loc(self.source_name, event.start_mark),
                 )
         return super().compose_node(parent, index)
+
+
+def _expanded_nodes(root: yaml.Node, limit: int) -> int:
+    """Nodes of ``root`` with every alias expanded (a billion-laughs document is small on disk but
+    huge expanded); stops counting past ``limit``. Shared nodes are counted once per reference
+    without walking them again; a node inside its own anchor counts once."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if isinstance(node, yaml.SequenceNode):
+            children = node.value
+        elif isinstance(node, yaml.MappingNode):
+            children = [item for pair in node.value for item in pair]
+        else:
+            children = []
+        if children_done:
+            active.discard(key)
+            sizes[key] = min(limit + 1, 1 + sum(sizes.get(id(child), 1) for child in children))
+        elif key not in sizes and key not in active:
+            active.add(key)
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in sizes)
+    return sizes.get(id(root), 1)
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> MarkedDict:

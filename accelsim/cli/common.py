@@ -16,6 +16,16 @@ def positive_int(text: str) -> int:
     return value
 
 
+def batch_size(text: str) -> int:
+    """``--batch``: samples per batch, 1 to 10^7 (as :func:`accelsim.api.simulate` accepts)."""
+    from ..guards import MAX_BATCH
+
+    value = positive_int(text)
+    if value > MAX_BATCH:
+        raise argparse.ArgumentTypeError(f"expected at most {MAX_BATCH:,} samples, got {value:,}")
+    return value
+
+
 def parse_settings(items: list[str] | None) -> dict:
     """``["seq_len=384", "layers=2"]`` -> ``{"seq_len": 384, "layers": 2}`` (values parsed as YAML scalars)."""
     import yaml
@@ -42,7 +52,8 @@ def add_target_options(parser: argparse.ArgumentParser, *, many_archs: bool = Fa
                             help="architecture: a shipped name (see `accelsim list archs`) or a YAML file")
     parser.add_argument("--workload", required=True, metavar="NAME|PATH",
                         help="workload: a built-in name (see `accelsim list workloads`), a workload YAML, an ONNX model or a SCALE-Sim topology CSV")
-    parser.add_argument("--batch", type=positive_int, metavar="N", help="batch size in samples (default: the workload's own)")
+    parser.add_argument("--batch", type=batch_size, metavar="N",
+                        help="batch size in samples, at most 10^7 (default: the workload's own)")
     parser.add_argument("--precision", metavar="NAME",
                         help="operand precision, e.g. int8, bf16, fp16, fp8_e4m3, lns16 (default: the arch's default_precision)")
     parser.add_argument("--set", action="append", default=[], metavar="FIELD.PATH=VALUE", dest="overrides",

@@ -80,6 +80,8 @@ def load_config(path: str | Path) -> ScaleSimConfig:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise AccelsimError(f"cannot read config: {exc.strerror or exc}", Location(file)) from None
+    except UnicodeDecodeError as exc:  # binary or another encoding: a bad input, not a crash
+        raise AccelsimError(f"not UTF-8 text (byte {exc.start})", Location(file)) from None
     return parse_config(text, file)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..guards import check_scalesim
 from .config import ScaleSimConfig
 from .topology import ScaleSimLayer
 
@@ -130,4 +131,5 @@ def simulate_layer(config: ScaleSimConfig, layer: ScaleSimLayer) -> LayerReport:
 
 def simulate(config: ScaleSimConfig, layers: list[ScaleSimLayer]) -> list[LayerReport]:
     """Every layer, independently and in order (SCALE-Sim never overlaps layers)."""
+    check_scalesim(config, layers)  # resource guard: refuse absurd demand streams up front
     return [simulate_layer(config, layer) for layer in layers]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import AccelsimError, Location
+from ..guards import check_scalesim_layer_count
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,8 @@ def load_topology(path: str | Path, gemm: bool = False) -> list[ScaleSimLayer]:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise AccelsimError(f"cannot read topology: {exc.strerror or exc}", Location(file)) from None
+    except UnicodeDecodeError as exc:  # binary or another encoding: a bad input, not a crash
+        raise AccelsimError(f"not UTF-8 text (byte {exc.start})", Location(file)) from None
     return parse_topology(text, file, gemm)
 
 
@@ -120,6 +123,7 @@ def parse_topology(text: str, file: str = "<topology>", gemm: bool = False) -> l
                 f"filter {filter_h}x{filter_w} is larger than the ifmap {ifmap_h}x{ifmap_w}",
                 Location(file, number, columns[3]), field=f"{name}.Filter Height")
         if "DP" in name:
+            check_scalesim_layer_count(len(layers) + channels)  # resource guard before expanding
             for channel in range(channels):
                 layers.append(ScaleSimLayer(f"{name}Channel_{channel}", ifmap_h, ifmap_w, filter_h,
                                             filter_w, 1, filters, stride, stride_w))

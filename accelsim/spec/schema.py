@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import types
 import typing
 from typing import Any
 
 from ..errors import Location, SpecError, did_you_mean
-from ..yamlio import MarkedDict, MarkedList
 
 MAX_INT = 10**15
 
@@ -51,7 +51,13 @@ def _check_range(value, meta, where, path):
         raise SpecError(f"expected a value <= {hi}, got {value!r}", where, path)
 
 
+# Numbers YAML 1.1 (PyYAML) reads as strings but users mean as numbers: 1e-6, 1.0e6, 2E3
+_EXPONENT_NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)[eE][-+]?\d+$")
+
+
 def _scalar(tp, value, where: Location | None, path: str, meta: dict):
+    if tp in (int, float) and isinstance(value, str) and _EXPONENT_NUMBER.match(value.strip()):
+        value = float(value)
     if tp is bool:
         if not isinstance(value, bool):
             raise SpecError(f"expected true or false, got {value!r}", where, path)
@@ -72,9 +78,8 @@ def _scalar(tp, value, where: Location | None, path: str, meta: dict):
             raise SpecError(f"expected a finite number, got {value!r}", where, path)
         if abs(value) > 1e18:
             raise SpecError(f"number {value} is out of range", where, path)
-    elif tp is str:
-        if not isinstance(value, str):
-            raise SpecError(f"expected a string, got {value!r}", where, path)
+    elif tp is str and not isinstance(value, str):
+        raise SpecError(f"expected a string, got {value!r}", where, path)
     _check_range(value, meta, where, path)
     return value
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from ..errors import WorkloadError
+from ..guards import MAX_LAYERS, check_layer_count
 from . import ops as O
 
 
@@ -89,6 +90,8 @@ class WorkloadBuilder:
             if src not in self._layers:
                 raise WorkloadError(f"layer '{name}' reads '{src}', which is not defined before it")
         op.validate()
+        if len(self._layers) >= MAX_LAYERS:  # resource guard: refuse absurd networks while building
+            check_layer_count(len(self._layers) + 1, f"workload '{self.name}'")
         self._layers[name] = Layer(name, op, tuple(inputs), phase)
         return name
 
