@@ -1,4 +1,9 @@
-"""Atomic file output: write to a temporary file in the same folder, then rename over the target."""
+"""Atomic file output: write to a temporary file in the same folder, then rename over the target.
+
+A failure at any point (a full disk, a kill, an exception) leaves the old file untouched and no
+temporary file behind. Problems the user can fix (the path is a folder, a parent is a file, no
+permission, no space) are :class:`AccelsimError`; anything else is re-raised after cleaning up.
+"""
 from __future__ import annotations
 
 import os
@@ -8,25 +13,36 @@ from pathlib import Path
 from .errors import AccelsimError, Location
 
 
+def _cannot_write(path: Path, exc: OSError) -> AccelsimError:
+    reason = exc.strerror or str(exc)
+    if isinstance(exc, (FileExistsError, NotADirectoryError)):
+        reason = "a parent of this path is a file, not a folder"
+    return AccelsimError(f"cannot write output: {reason}", Location(str(path)))
+
+
 def write_atomic(path: str | Path, data: str | bytes) -> None:
     """Write ``data`` to ``path`` so that readers see either the old file or the whole new one."""
     path = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise AccelsimError("cannot write output: this is a folder; give a file name", Location(str(path)))
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
-        raise AccelsimError(f"cannot write output: {exc.strerror or exc}", Location(str(path))) from None
+        raise _cannot_write(path, exc) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError):
+            raise _cannot_write(path, exc) from None
         raise
