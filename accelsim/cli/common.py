@@ -37,8 +37,9 @@ def parse_settings(items: list[str] | None) -> dict:
         key, raw = item.split("=", 1)
         try:
             out[key.strip()] = yaml.safe_load(raw)
-        except yaml.YAMLError:
-            raise AccelsimError(f"cannot parse value {raw!r}", field=f"--setting {key}") from None
+        except (yaml.YAMLError, RecursionError):
+            raise AccelsimError(f"cannot parse value {raw[:80]!r}; expected a number or a word such as 384",
+                                field=f"--setting {key}") from None
     return out
 
 

@@ -27,7 +27,7 @@ def shipped_archs() -> dict[str, Path]:
 
 
 def _apply_override(tree: MarkedDict, text: str) -> None:
-    where = Location(f"--set {text}")
+    where = Location(f"--set {text if len(text) <= 160 else text[:160] + '...'}")
     if "=" not in text:
         raise SpecError("expected FIELD.PATH=VALUE, e.g. matrix_unit.clock_mhz=1050", where, "--set")
     path, raw = text.split("=", 1)
@@ -37,7 +37,12 @@ def _apply_override(tree: MarkedDict, text: str) -> None:
     try:
         value = yaml.safe_load(raw) if raw.strip() else ""
     except yaml.YAMLError:
+        if raw.strip().startswith("!"):  # a YAML tag (!!python/object...): refused, never evaluated
+            raise SpecError("YAML tags are not accepted; give a plain number, string, list or mapping",
+                            where, path.strip()) from None
         value = raw
+    except RecursionError:
+        raise SpecError("the value nests too deeply", where, path.strip()) from None
     node = tree
     walked = []
     for key in keys[:-1]:
@@ -91,4 +96,4 @@ def load_arch(spec: str, overrides: list[str] | tuple[str, ...] = ()) -> ArchSpe
     return from_tree(ArchSpec, tree, tree.location or Location(str(path)), "")
 
 
-__all__ = ["load_arch", "apply_overrides", "shipped_archs", "archs_folder", "MarkedList"]
+__all__ = ["MarkedList", "apply_overrides", "archs_folder", "load_arch", "shipped_archs"]
