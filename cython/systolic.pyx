@@ -587,17 +587,19 @@ def scalesim_layer(int df, long long R, long long C, long long H, long long W, l
     ifm.sram_first = fil.sram_first = -1
     ifm.sram_last = fil.sram_last = -1
     # how each read stream is replayed (see MODE_*): the per-address replay only where needed
+    # A stream made of identical passes, each without a repeated address, misses on every
+    # request once a pass holds at least an epoch of addresses: the addresses still in the epoch
+    # when a pass ends are the pass's last ones, and the next pass reaches them only after an
+    # epoch change has forgotten them. (Smaller operands take MODE_SKIP.) Passes: OS/WS ifmap and
+    # IS filter, one per column fold; OS filter, one per fold; WS filter and IS ifmap, one.
     cdef bint ifmap_no_dup = Fh <= Sh and Fw <= Sw  # windows never overlap: no repeated address
     cdef bint ifmap_once, filter_once
+    cdef long long last_used_c = Sc - (n_c - 1) * C
+    ifmap_once = ifmap_no_dup
     if df == DF_OS:
-        ifmap_once = ifmap_no_dup and n_c == 1
-        filter_once = n_r == 1
-    elif df == DF_WS:
-        ifmap_once = ifmap_no_dup and n_c == 1
-        filter_once = True
+        filter_once = n_r == 1 or K * last_used_c >= 50 * (filter_words // 100)
     else:
-        ifmap_once = ifmap_no_dup
-        filter_once = n_c == 1
+        filter_once = True
     ifm.misses = fil.misses = 0
     ifm.tag = fil.tag = 1
     ifm.stamp = fil.stamp = NULL
