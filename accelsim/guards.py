@@ -144,9 +144,13 @@ def check_scalesim_layer_count(count: int) -> None:
             f"at most {MAX_SCALESIM_LAYERS:,} are simulated", field="--topology")
 
 
-def check_scalesim(config, layers) -> None:
-    """Refuse a SCALE-Sim run whose demand streams or address tables would be absurdly large."""
-    check_scalesim_layer_count(len(layers))
+def check_scalesim(config, layers, topology: str | None = None) -> None:
+    """Refuse a SCALE-Sim run whose demand streams or address tables would be absurdly large.
+
+    ``topology``: the topology file, named in the message when given."""
+    where = Location(topology) if topology else None
+    if len(layers) > MAX_SCALESIM_LAYERS:
+        check_scalesim_layer_count(len(layers))
     cycles = 0
     for layer in layers:
         layer_cycles, table_bytes = scalesim_cost(config, layer)
@@ -154,7 +158,7 @@ def check_scalesim(config, layers) -> None:
             raise ResourceLimitError(
                 f"layer '{layer.name}' needs {table_bytes / 2**30:.3g} GiB of address tables; SCALE-Sim mode "
                 f"replays every address and allocates at most {MAX_SCALESIM_TABLE_BYTES / 2**30:g} GiB per layer",
-                field="--topology")
+                where, "--topology")
         cycles += layer_cycles
     user = config.bandwidth_mode == "USER"
     limit = MAX_SCALESIM_USER_CYCLES if user else MAX_SCALESIM_CYCLES
@@ -162,4 +166,4 @@ def check_scalesim(config, layers) -> None:
         raise ResourceLimitError(
             f"the topology needs about {cycles:.3g} array cycles on a {config.array_rows}x{config.array_cols} "
             f"array; SCALE-Sim {'USER' if user else 'CALC'} mode replays every cycle and handles at most "
-            f"{limit:.0e} (minutes of work)", field="--topology")
+            f"{limit:.0e} (minutes of work)", where, "--topology")

@@ -69,6 +69,9 @@ def _parse_ini(text: str, file: str) -> dict[tuple[str, str], tuple[str, int, in
             raise AccelsimError("key before the first [section]", Location(file, number, 1),
                                 field=match.group(1))
         value = match.group(2)
+        if (section, match.group(1).lower()) in values:  # configparser (SCALE-Sim's reader) refuses these too
+            raise AccelsimError(f"duplicate key (first given at line {values[(section, match.group(1).lower())][1]})",
+                                Location(file, number, 1), field=f"{section}.{match.group(1)}")
         values[(section, match.group(1).lower())] = (value, number, match.start(2) + 1)
     return values
 
@@ -106,6 +109,9 @@ def parse_config(text: str, file: str = "<config>") -> ScaleSimConfig:
         if number < minimum:
             raise AccelsimError(f"must be at least {minimum}, got {number}",
                                 Location(file, line, col), field=f"{section}.{key}")
+        if number > 10**12:  # guard: the native kernel counts in 64-bit integers
+            raise AccelsimError(f"must be at most 10^12, got {number}", Location(file, line, col),
+                                field=f"{section}.{key}")
         return number
 
     run_name = raw("general", "run_name")[0]

@@ -80,6 +80,8 @@ def _int_field(raw: str, file: str, line: int, col: int, field: str, minimum: in
     if value < minimum:
         raise AccelsimError(f"must be at least {minimum}, got {value}", Location(file, line, col),
                             field=field)
+    if value > 10**9:  # guard: the native kernel counts in 64-bit integers
+        raise AccelsimError(f"must be at most 10^9, got {value}", Location(file, line, col), field=field)
     return value
 
 

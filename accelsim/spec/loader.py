@@ -4,10 +4,8 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-import yaml
-
-from ..errors import Location, SpecError, did_you_mean
-from ..yamlio import MarkedDict, MarkedList, load_yaml_file
+from ..errors import AccelsimError, Location, SpecError, did_you_mean
+from ..yamlio import MarkedDict, MarkedList, load_yaml_file, load_yaml_text
 from .arch import ArchSpec
 from .schema import from_tree
 
@@ -34,15 +32,13 @@ def _apply_override(tree: MarkedDict, text: str) -> None:
     keys = [k for k in path.strip().split(".")]
     if not all(keys):
         raise SpecError("empty field name in the path", where, path)
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError:
-        if raw.strip().startswith("!"):  # a YAML tag (!!python/object...): refused, never evaluated
-            raise SpecError("YAML tags are not accepted; give a plain number, string, list or mapping",
-                            where, path.strip()) from None
-        value = raw
-    except RecursionError:
-        raise SpecError("the value nests too deeply", where, path.strip()) from None
+    try:  # the marked safe loader: tags, alias bombs and deep nesting are refused, nothing evaluated
+        value = load_yaml_text(raw, where.file) if raw.strip() else ""
+    except AccelsimError as exc:
+        if not exc.message.startswith("not valid YAML") or raw.strip().startswith("!"):
+            raise SpecError(f"{exc.message}; give a plain number, string, list or mapping", where,
+                            path.strip()) from None
+        value = raw  # not YAML: taken as the literal string
     node = tree
     walked = []
     for key in keys[:-1]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+import reprlib
 import types
 import typing
 from typing import Any
@@ -29,6 +30,13 @@ def spec_field(default=dataclasses.MISSING, *, doc: str = "", min=None, max=None
     return dataclasses.field(default=default, metadata=meta)
 
 
+def _show(value) -> str:
+    """A short repr for messages: huge or self-referencing YAML values are cut, not walked."""
+    short = reprlib.Repr()
+    short.maxstring, short.maxother, short.maxlist, short.maxdict, short.maxlevel = 80, 80, 6, 6, 3
+    return short.repr(value)
+
+
 def _type_name(tp) -> str:
     if tp is int:
         return "an integer"
@@ -44,11 +52,11 @@ def _type_name(tp) -> str:
 def _check_range(value, meta, where, path):
     lo, hi, choices = meta.get("min"), meta.get("max"), meta.get("choices")
     if choices is not None and value not in choices:
-        raise SpecError(f"expected one of {', '.join(map(str, choices))}, got {value!r}{did_you_mean(str(value), map(str, choices))}", where, path)
+        raise SpecError(f"expected one of {', '.join(map(str, choices))}, got {_show(value)}{did_you_mean(value if isinstance(value, str) else _show(value), map(str, choices))}", where, path)
     if lo is not None and value < lo:
-        raise SpecError(f"expected a value >= {lo}, got {value!r}", where, path)
+        raise SpecError(f"expected a value >= {lo}, got {_show(value)}", where, path)
     if hi is not None and value > hi:
-        raise SpecError(f"expected a value <= {hi}, got {value!r}", where, path)
+        raise SpecError(f"expected a value <= {hi}, got {_show(value)}", where, path)
 
 
 # Numbers YAML 1.1 (PyYAML) reads as strings but users mean as numbers: 1e-6, 1.0e6, 2E3
@@ -60,26 +68,26 @@ def _scalar(tp, value, where: Location | None, path: str, meta: dict):
         value = float(value)
     if tp is bool:
         if not isinstance(value, bool):
-            raise SpecError(f"expected true or false, got {value!r}", where, path)
+            raise SpecError(f"expected true or false, got {_show(value)}", where, path)
         return value
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
             if isinstance(value, float) and value.is_integer() and abs(value) < MAX_INT:
                 value = int(value)
             else:
-                raise SpecError(f"expected an integer, got {value!r}", where, path)
+                raise SpecError(f"expected an integer, got {_show(value)}", where, path)
         if abs(value) > MAX_INT:
             raise SpecError(f"integer {value} is out of range (at most {MAX_INT:.0e})", where, path)
     elif tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise SpecError(f"expected a number, got {value!r}", where, path)
+            raise SpecError(f"expected a number, got {_show(value)}", where, path)
         value = float(value)
         if not math.isfinite(value):
-            raise SpecError(f"expected a finite number, got {value!r}", where, path)
+            raise SpecError(f"expected a finite number, got {_show(value)}", where, path)
         if abs(value) > 1e18:
             raise SpecError(f"number {value} is out of range", where, path)
     elif tp is str and not isinstance(value, str):
-        raise SpecError(f"expected a string, got {value!r}", where, path)
+        raise SpecError(f"expected a string, got {_show(value)}", where, path)
     _check_range(value, meta, where, path)
     return value
 
@@ -98,13 +106,13 @@ def convert(tp, value: Any, where: Location | None, path: str, meta: dict | None
     if origin is tuple:
         item_tp = typing.get_args(tp)[0]
         if not isinstance(value, list):
-            raise SpecError(f"expected a list, got {value!r}", where, path)
+            raise SpecError(f"expected a list, got {_show(value)}", where, path)
         marks = getattr(value, "marks", [where] * len(value))
         return tuple(convert(item_tp, v, marks[i], f"{path}[{i}]", meta) for i, v in enumerate(value))
     if origin is dict:
         _, val_tp = typing.get_args(tp)
         if not isinstance(value, dict):
-            raise SpecError(f"expected a mapping, got {value!r}", where, path)
+            raise SpecError(f"expected a mapping, got {_show(value)}", where, path)
         marks = getattr(value, "marks", {})
         choices = meta.get("choices")
         out = {}
@@ -120,7 +128,7 @@ def from_tree(cls, tree: Any, where: Location | None, path: str = ""):
     """Build spec dataclass ``cls`` from a marked mapping."""
     label = path or "<root>"
     if not isinstance(tree, dict):
-        raise SpecError(f"expected a mapping of {cls.__name__} fields, got {tree!r}", where, label)
+        raise SpecError(f"expected a mapping of {cls.__name__} fields, got {_show(tree)}", where, label)
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
     marks = getattr(tree, "marks", {})

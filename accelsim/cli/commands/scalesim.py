@@ -36,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     import dataclasses
     from pathlib import Path
 
+    from ...guards import check_scalesim
     from ...scalesim.config import load_config
     from ...scalesim.model import simulate
     from ...scalesim.reports import write_reports
@@ -45,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     if args.dataflow:
         config = dataclasses.replace(config, dataflow=args.dataflow)
     layers = load_topology(args.topology, gemm=args.input_type == "gemm")
+    check_scalesim(config, layers, args.topology)  # resource guard naming the topology file
     reports = simulate(config, layers)
     folder = Path(args.outdir) / config.run_name
     paths = write_reports(reports, folder, args.format)
