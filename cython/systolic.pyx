@@ -356,6 +356,25 @@ cdef struct ReadStream:
     long long first_cycle
     long long sram_first
     long long sram_last
+    # periodic passes (MODE_REPLAY): a pass is a stretch of the stream that repeats identically
+    # (OS/WS ifmap and IS filter: one column fold; OS filter: one fold). The epoch's contents at
+    # the end of a pass are fixed by where in the pass its last epoch change happened (from there
+    # on the same requests meet an empty epoch). When two passes in a row change epoch last at the
+    # same request (or a pass misses nothing), the next pass starts in the state the previous one
+    # started in, so every later pass repeats it: they are counted, not replayed, except the
+    # group's last pass, which is replayed for the exact cycle stamps.
+    long long tag_epoch
+    long long touches
+    long long last_transition_touch
+    bint skipping
+    bint skip_now
+    bint have_prev
+    long long prev_position
+    long long pass_touch0
+    long long pass_m0
+    long long pass_t0
+    long long last_pass_m
+    long long last_pass_t
 
 
 cdef struct WriteBuffer:
@@ -383,12 +402,47 @@ cdef inline void rs_new_epochs(ReadStream *rs, long long count, long long cycle)
     rs.transitions += count
     rs.last_transition_cycle = cycle
     if rs.mode == MODE_REPLAY:
-        rs.tag = <unsigned short>(rs.epoch % 65535 + 1)
-        if count >= 65535 or rs.tag <= count:  # tags wrapped: forget every old tag
+        rs.last_transition_touch = rs.touches
+        rs.tag_epoch += 1  # one epoch at a time in this mode
+        rs.tag = <unsigned short>(rs.tag_epoch % 65535 + 1)
+        if rs.tag == 1:  # tags wrapped: forget every old tag
             memset(rs.stamp, 0, rs.size * sizeof(unsigned short))
 
 
+cdef inline void rs_pass_begin(ReadStream *rs, bint last) noexcept nogil:
+    rs.skip_now = rs.mode == MODE_REPLAY and rs.skipping and not last
+    rs.pass_touch0 = rs.touches
+    rs.pass_m0 = rs.misses
+    rs.pass_t0 = rs.transitions
+
+
+cdef inline void rs_pass_end(ReadStream *rs) noexcept nogil:
+    cdef long long pm, pt, position
+    if rs.mode != MODE_REPLAY:
+        return
+    if rs.skip_now:
+        rs.misses += rs.last_pass_m
+        rs.transitions += rs.last_pass_t
+        return
+    pm = rs.misses - rs.pass_m0
+    pt = rs.transitions - rs.pass_t0
+    position = rs.last_transition_touch - rs.pass_touch0 if pt > 0 else -1
+    if pm == 0 or (pt > 0 and rs.have_prev and position == rs.prev_position):
+        rs.skipping = True
+    rs.prev_position = position
+    rs.last_pass_m = pm
+    rs.last_pass_t = pt
+    rs.have_prev = True
+
+
+cdef inline void rs_group_reset(ReadStream *rs) noexcept nogil:
+    rs.have_prev = False
+    rs.skipping = False
+    rs.skip_now = False
+
+
 cdef inline void rs_touch(ReadStream *rs, long long addr, long long cycle) noexcept nogil:
+    rs.touches += 1
     if rs.stamp[addr] == rs.tag:
         return
     rs.stamp[addr] = rs.tag
@@ -601,6 +655,11 @@ def scalesim_layer(int df, long long R, long long C, long long H, long long W, l
     else:
         filter_once = True
     ifm.misses = fil.misses = 0
+    ifm.tag_epoch = fil.tag_epoch = 0
+    ifm.touches = fil.touches = 0
+    ifm.last_transition_touch = fil.last_transition_touch = 0
+    rs_group_reset(&ifm)
+    rs_group_reset(&fil)
     ifm.tag = fil.tag = 1
     ifm.stamp = fil.stamp = NULL
     ifm.size = H * W * Ch
@@ -649,16 +708,27 @@ def scalesim_layer(int df, long long R, long long C, long long H, long long W, l
 
     cdef long long fr, fc, t, c, lo, hi, used_r, used_c, row = 0, stalls = 0, cycle, out = 0
     cdef long long last_out = 0, n_words, s, a, kk, mm, nn, nvalid
+    cdef bint ifm_touch, fil_touch
     cdef double map_sum = 0.0, util_sum = 0.0
     # every im2col entry is a real address when the last window fits inside the ifmap
     cdef bint all_valid = (Ho - 1) * Sh + Fh <= H and (Wo - 1) * Sw + Fw <= W
     try:
         for fc in range(n_c):
             used_c = C if (fc + 1) * C <= Sc else Sc - fc * C
+            if df != DF_IS:
+                rs_pass_begin(&ifm, fc == n_c - 1)
+            elif df == DF_IS:
+                rs_pass_begin(&fil, fc == n_c - 1)
+            if df == DF_OS:
+                rs_group_reset(&fil)
             for fr in range(n_r):
                 used_r = R if (fr + 1) * R <= Sr else Sr - fr * R
                 map_sum += <double>(used_r * used_c) / <double>(R * C)
                 util_sum += <double>(used_r * used_c * T) / <double>(R * C * util_len)
+                if df == DF_OS:
+                    rs_pass_begin(&fil, fr == n_r - 1)
+                ifm_touch = ifm.mode == MODE_REPLAY and not ifm.skip_now
+                fil_touch = fil.mode == MODE_REPLAY and not fil.skip_now
                 for t in range(length):
                     cycle = row + stalls
                     # ---- IFMAP row ----
@@ -681,7 +751,7 @@ def scalesim_layer(int df, long long R, long long C, long long H, long long W, l
                     if hi >= lo:
                         if all_valid:
                             nvalid = hi - lo + 1
-                            if ifm.mode == MODE_REPLAY:
+                            if ifm_touch:
                                 if df == DF_OS:
                                     for c in range(lo, hi + 1):
                                         rs_touch(&ifm, base[fr * R + c] + off[t - c], cycle)
@@ -705,10 +775,10 @@ def scalesim_layer(int df, long long R, long long C, long long H, long long W, l
                                     kk = fr * R + R - 1 - t
                                 if prow[mm] + krow[kk] < H and pcol[mm] + kcol[kk] < W:
                                     nvalid += 1
-                                    if ifm.mode == MODE_SKIP:
-                                        break
-                                    if ifm.mode == MODE_REPLAY:
+                                    if ifm_touch:
                                         rs_touch(&ifm, base[mm] + off[kk], cycle)
+                                    elif ifm.mode != MODE_ONCE:
+                                        break
                     if nvalid:
                         if ifm.mode == MODE_ONCE:
                             rs_count(&ifm, nvalid, cycle)
@@ -734,7 +804,7 @@ def scalesim_layer(int df, long long R, long long C, long long H, long long W, l
                     if hi >= lo:
                         if fil.mode == MODE_ONCE:
                             rs_count(&fil, hi - lo + 1, cycle)
-                        elif fil.mode == MODE_REPLAY:
+                        elif fil_touch:
                             if df == DF_OS:
                                 for c in range(lo, hi + 1):
                                     rs_touch(&fil, (fc * C + c) * K + t - c, cycle)
@@ -767,6 +837,12 @@ def scalesim_layer(int df, long long R, long long C, long long H, long long W, l
                         stalls += out - cycle - 1
                     last_out = out
                     row += 1
+                if df == DF_OS:
+                    rs_pass_end(&fil)
+            if df != DF_IS:
+                rs_pass_end(&ifm)
+            else:
+                rs_pass_end(&fil)
         # final drain of the write buffer
         if wb.line_fill:
             wb_push(&wb, 1, wb.line_fill)

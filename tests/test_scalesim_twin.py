@@ -53,3 +53,21 @@ def _no_overlap_cases(count, seed):
 @pytest.mark.parametrize("case", list(_no_overlap_cases(60, 4)))
 def test_native_count_modes_equal_twin(case):
     assert native.scalesim_layer(*case) == python_layer(*case)
+
+
+def _periodic_pass_cases(count, seed):
+    """Overlapping 3x3 windows, many column folds and tiny SRAMs: the native kernel detects
+    passes that repeat and counts them instead of replaying them."""
+    rng = random.Random(seed)
+    for _ in range(count):
+        window = rng.randint(2, 3)
+        cols = rng.choice([1, 2, 4])
+        yield (rng.randint(0, 2), rng.choice([2, 4, 8]), cols, rng.randint(window + 2, 16),
+               rng.randint(window + 2, 16), window, window, rng.randint(1, 6),
+               rng.randint(8, 40), 1, 1, rng.choice([100, 200, 300, 500]),
+               rng.choice([100, 200, 300]), rng.choice([100, 300]), cols)
+
+
+@pytest.mark.parametrize("case", list(_periodic_pass_cases(40, 22)))
+def test_native_periodic_passes_equal_twin(case):
+    assert native.scalesim_layer(*case) == python_layer(*case)
