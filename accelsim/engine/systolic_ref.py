@@ -140,9 +140,10 @@ def _steady(history, need):
     return True
 
 
-def gemm_fold_pipeline_grouped(Sr, Sc, T, rows, cols, fetch_bytes_per_element,
-                               fetch_bytes_per_cycle, fifo_depth, shift_cycles, double_buffered,
-                               prefetch_lead=0):
+def gemm_fold_pipeline_grouped(Sr: int, Sc: int, T: int, rows: int, cols: int,
+                               fetch_bytes_per_element: float, fetch_bytes_per_cycle: float,
+                               fifo_depth: int, shift_cycles: int, double_buffered: bool,
+                               prefetch_lead: int = 0) -> tuple:
     """Same result as gemm_fold_pipeline; runs of identical folds (and identical column folds)
     are stepped only until the pipeline reaches a steady state, then advanced in one jump, so the
     cost does not grow with the number of folds."""

@@ -22,7 +22,7 @@ SETS_PER_EPOCH = 50  # active half of a read SRAM, in sets of floor(words / 100)
 PREFETCH_WORDS_PER_CYCLE = 10  # CALC mode's fixed read bandwidth (affects DRAM start cycles only)
 
 
-def conv_address_tables(H, W, Fh, Fw, Ch, Sh, Sw):
+def conv_address_tables(H: int, W: int, Fh: int, Fw: int, Ch: int, Sh: int, Sw: int) -> tuple:
     """Per ofmap pixel (row of the im2col matrix) and per window element (column) the pieces of the
     ifmap address: ``addr = base[m] + off[k]`` when ``row[m] + krow[k] < H`` and
     ``col[m] + kcol[k] < W``, else no request (-1)."""
@@ -212,9 +212,14 @@ def _fold_streams(df, R, C, M, N, K, fr, fc, ifmap_addr, filter_addr, ofmap_vali
         yield irow, frow, w
 
 
-def scalesim_layer(df, R, C, H, W, Fh, Fw, Ch, N, Sh, Sw, ifmap_words, filter_words, ofmap_words,
-                   ofmap_bw):
-    """One layer in SCALE-Sim v2 CALC mode. Returns a dict of report fields (cycles are ints)."""
+def scalesim_layer(df: int, R: int, C: int, H: int, W: int, Fh: int, Fw: int, Ch: int, N: int,
+                   Sh: int, Sw: int, ifmap_words: int, filter_words: int, ofmap_words: int,
+                   ofmap_bw: int) -> dict:
+    """One layer in SCALE-Sim v2 CALC mode. Returns a dict of report fields (cycles are ints).
+
+    ``df``: 0 OS, 1 WS, 2 IS; ``R x C`` array; ifmap ``H x W x Ch``, ``N`` filters of
+    ``Fh x Fw``, strides ``Sh``, ``Sw``; SRAM sizes in words; ``ofmap_bw`` in words/cycle.
+    """
     M, K, prow, pcol, base, krow, kcol, off = conv_address_tables(H, W, Fh, Fw, Ch, Sh, Sw)
 
     def ifmap_addr(m, k):

@@ -25,7 +25,8 @@ def _rollout(rows, cols, get):
             yield get(r, d - r)
 
 
-def prefetch_order(df, R, C, M, N, K, ifmap_addr, filter_addr):
+def prefetch_order(df: int, R: int, C: int, M: int, N: int, K: int, ifmap_addr,
+                   filter_addr) -> tuple[list[int], list[int]]:
     """(ifmap sequence, filter sequence) of addresses (-1 = padding) in SCALE-Sim's prefetch order."""
     n = {OS: (-(-M // R), -(-N // C)), WS: (-(-K // R), -(-N // C)), IS: (-(-K // R), -(-M // C))}
     n_r, n_c = n[df]
@@ -120,8 +121,9 @@ class _UserReadBuffer:
         return offset - 1
 
 
-def scalesim_layer_user(df, R, C, H, W, Fh, Fw, Ch, N, Sh, Sw, ifmap_words, filter_words,
-                        ofmap_words, bw):
+def scalesim_layer_user(df: int, R: int, C: int, H: int, W: int, Fh: int, Fw: int, Ch: int,
+                        N: int, Sh: int, Sw: int, ifmap_words: int, filter_words: int,
+                        ofmap_words: int, bw: int) -> dict:
     """One layer in SCALE-Sim v2 USER mode at ``bw`` words/cycle; same keys as the CALC kernel."""
     M, K, prow, pcol, base, krow, kcol, off = conv_address_tables(H, W, Fh, Fw, Ch, Sh, Sw)
 
