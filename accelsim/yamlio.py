@@ -134,11 +134,25 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
+def _reader_location(exc: yaml.YAMLError, text: str, source_name: str | None) -> Location:
+    """Line and column of a reader error (it gives only the character position)."""
+    position = getattr(exc, "position", None)
+    if not isinstance(position, int):
+        return Location(source_name)
+    line = text.count("\n", 0, position) + 1
+    return Location(source_name, line, position - (text.rfind("\n", 0, position) + 1) + 1)
+
+
 def load_yaml_text(text: str, source_name: str | None = None) -> Any:
     """Parse YAML text into marked containers; raise :class:`AccelsimError` on any problem."""
     if len(text) > MAX_YAML_BYTES:
         raise AccelsimError(f"file is larger than {MAX_YAML_BYTES // (1024 * 1024)} MiB", Location(source_name))
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # the reader refuses control characters here, before parsing
+    except yaml.YAMLError as exc:
+        char = getattr(exc, "character", None)
+        what = f"control character {char!r} is not allowed in YAML text" if isinstance(char, str) else f"not valid YAML: {exc}"
+        raise AccelsimError(what, _reader_location(exc, text, source_name)) from None
     loader.source_name = source_name
     try:
         return loader.get_single_data()
