@@ -151,7 +151,9 @@ def load_yaml_text(text: str, source_name: str | None = None) -> Any:
         loader = _Loader(text)  # the reader refuses control characters here, before parsing
     except yaml.YAMLError as exc:
         char = getattr(exc, "character", None)
-        what = f"control character {char!r} is not allowed in YAML text" if isinstance(char, str) else f"not valid YAML: {exc}"
+        char = chr(char) if isinstance(char, int) else char
+        what = (f"character {char!r} is not allowed in YAML text" if isinstance(char, str)
+                else "not valid YAML: " + " ".join(str(exc).split()))
         raise AccelsimError(what, _reader_location(exc, text, source_name)) from None
     loader.source_name = source_name
     try:
