@@ -339,10 +339,13 @@ cdef enum:
     MODE_SKIP = 0     # distinct addresses fit in one epoch: DRAM reads = distinct addresses
     MODE_ONCE = 1     # every address is requested once: every request is a DRAM read
     MODE_REPLAY = 2   # addresses repeat: replay first touches per epoch with 16-bit epoch tags
+    MODE_USER = 3     # USER bandwidth mode: SCALE-Sim's prefetch-window buffer
 
 
 cdef struct ReadStream:
     int mode
+    UserBuf *user          # MODE_USER only
+    long long row_offset   # MODE_USER: service cycle - issue cycle of the current row
     unsigned short *stamp  # tag of the epoch that last fetched each address (0 = never)
     long long size
     unsigned short tag
@@ -375,6 +378,157 @@ cdef struct ReadStream:
     long long pass_t0
     long long last_pass_m
     long long last_pass_t
+
+
+# SCALE-Sim's USER-mode read buffer (twin: accelsim/scalesim/user_ref.py)
+cdef struct UserBuf:
+    long long *offs        # CSR: set ids of address a are ids[offs[a]:offs[a+1]]
+    int *ids
+    long long num_lines
+    long long num_active
+    long long num_prefetch
+    long long win_start
+    long long win_end
+    long long prefetch_lines
+    long long bw
+    long long last_prefetch
+    long long reads
+    long long dram_first
+    bint lost             # an address outside every set (SCALE-Sim would loop forever)
+
+
+cdef struct AddrCtx:
+    const long long *prow
+    const long long *pcol
+    const long long *base
+    const long long *krow
+    const long long *kcol
+    const long long *off
+    long long H, W, M, K, N, R, C, n_r, n_c
+
+
+cdef inline long long ctx_ifmap(const AddrCtx *x, long long m, long long k) noexcept nogil:
+    if x.prow[m] + x.krow[k] < x.H and x.pcol[m] + x.kcol[k] < x.W:
+        return x.base[m] + x.off[k]
+    return -1
+
+
+cdef enum:
+    PF_OS_IFMAP = 0
+    PF_OS_FILTER = 1
+    PF_WS_IFMAP = 2
+    PF_WS_FILTER = 3
+    PF_IS_IFMAP = 4
+    PF_IS_FILTER = 5
+
+
+cdef inline long long pf_elem(const AddrCtx *x, int kind, long long r, long long c) noexcept nogil:
+    """Element (r, c) of SCALE-Sim's prefetch matrix of ``kind`` (-1: padding)."""
+    cdef long long m, n, k
+    if kind == PF_OS_IFMAP:
+        m = (r // x.K) * x.R + c
+        return ctx_ifmap(x, m, r % x.K) if m < x.M else -1
+    if kind == PF_OS_FILTER or kind == PF_WS_FILTER:
+        n = (r // x.K) * x.C + c
+        return n * x.K + r % x.K if n < x.N else -1
+    if kind == PF_WS_IFMAP:
+        k = (r // x.M) * x.R + c
+        return ctx_ifmap(x, r % x.M, k) if k < x.K else -1
+    if kind == PF_IS_IFMAP:
+        m = (r // x.K) * x.C + c
+        return ctx_ifmap(x, m, r % x.K) if m < x.M else -1
+    k = (r // x.N) * x.R + c  # PF_IS_FILTER
+    return (r % x.N) * x.K + k if k < x.K else -1
+
+
+cdef long long user_scan(const AddrCtx *x, int kind, long long rows, long long cols, bint rollout,
+                         long long per_set, long long *last, long long *offs, int *ids) noexcept:
+    """Walk the prefetch order once, giving every address the sets it falls in (each set once per
+    address). Counting pass when ``ids`` is NULL (offs[a] += count), else filling pass (offs[a] is
+    the next free slot). Returns the number of sets."""
+    cdef long long d, r, r_hi, r_lo, c, a, line = 0, count = 0
+    cdef long long total = rows + cols if rollout else rows
+    for d in range(total):
+        if rollout:
+            r_hi = d if d < rows - 1 else rows - 1
+            r_lo = d - cols + 1 if d - cols + 1 > 0 else 0
+        else:
+            r_hi = cols - 1
+            r_lo = 0
+        for r in range(r_hi, r_lo - 1, -1):
+            if rollout:
+                a = pf_elem(x, kind, r, d - r)
+            else:
+                a = pf_elem(x, kind, d, cols - 1 - r)
+            if a >= 0:
+                if last[a] != line:
+                    last[a] = line
+                    if ids == NULL:
+                        offs[a] += 1
+                    else:
+                        ids[offs[a]] = <int>line
+                        offs[a] += 1
+                count += 1
+            if count >= per_set:
+                line += 1
+                count = 0
+    return line + 1
+
+
+cdef inline bint user_hit(const UserBuf *u, long long addr) noexcept nogil:
+    cdef long long j, s
+    for j in range(u.offs[addr], u.offs[addr + 1]):
+        s = u.ids[j]
+        if u.win_start < u.win_end:
+            if u.win_start <= s < u.win_end:
+                return True
+        elif s >= u.win_start or s < u.win_end:
+            return True
+    return False
+
+
+cdef inline void user_touch(UserBuf *u, long long addr, long long cycle, long long *offset) noexcept nogil:
+    cdef long long guard = 0
+    while not user_hit(u, addr):
+        u.win_start = (u.win_start + u.num_prefetch) % u.num_lines
+        u.win_end = (u.win_start + u.num_active) % u.num_lines
+        u.reads += u.prefetch_lines * u.bw
+        u.last_prefetch += u.prefetch_lines + 1
+        offset[0] = u.last_prefetch - cycle
+        guard += 1
+        if guard > u.num_lines + 2:
+            u.lost = True
+            return
+
+
+def _user_buffer_arrays(long long size, long long words, long long bw, int kind, long long rows,
+                        long long cols, bint rollout, object ctx_arrays, tuple dims):
+    """numpy arrays (offs, ids) and the set counts of one USER-mode read buffer."""
+    import numpy as np
+    cdef long long per_set = (words + 99) // 100
+    cdef AddrCtx x
+    cdef long long[::1] prow = ctx_arrays[0], pcol = ctx_arrays[1], base = ctx_arrays[2]
+    cdef long long[::1] krow = ctx_arrays[3], kcol = ctx_arrays[4], off = ctx_arrays[5]
+    x.prow = &prow[0]
+    x.pcol = &pcol[0]
+    x.base = &base[0]
+    x.krow = &krow[0]
+    x.kcol = &kcol[0]
+    x.off = &off[0]
+    x.H, x.W, x.M, x.K, x.N, x.R, x.C, x.n_r, x.n_c = dims
+    last_a = np.full(size, -1, dtype=np.int64)
+    offs_a = np.zeros(size + 1, dtype=np.int64)
+    cdef long long[::1] last = last_a, offs = offs_a
+    cdef long long lines = user_scan(&x, kind, rows, cols, rollout, per_set, &last[0], &offs[1],
+                                     NULL)
+    np.cumsum(offs_a, out=offs_a)
+    ids_a = np.zeros(max(1, int(offs_a[size])), dtype=np.int32)
+    cdef int[::1] ids = ids_a
+    fill_a = offs_a[:size].copy()
+    cdef long long[::1] fill = fill_a
+    last_a.fill(-1)
+    user_scan(&x, kind, rows, cols, rollout, per_set, &last[0], &fill[0], &ids[0])
+    return offs_a, ids_a, lines, per_set
 
 
 cdef struct WriteBuffer:
@@ -442,6 +596,9 @@ cdef inline void rs_group_reset(ReadStream *rs) noexcept nogil:
 
 
 cdef inline void rs_touch(ReadStream *rs, long long addr, long long cycle) noexcept nogil:
+    if rs.mode == MODE_USER:
+        user_touch(rs.user, addr, cycle, &rs.row_offset)
+        return
     rs.touches += 1
     if rs.stamp[addr] == rs.tag:
         return
@@ -465,10 +622,11 @@ cdef inline void rs_count(ReadStream *rs, long long n, long long cycle) noexcept
 
 
 cdef inline void rs_row_seen(ReadStream *rs, long long cycle) noexcept nogil:
+    cdef long long out = cycle + (rs.row_offset if rs.mode == MODE_USER else 1)
     if rs.first_cycle < 0:
         rs.first_cycle = cycle
-        rs.sram_first = cycle + 1
-    rs.sram_last = cycle + 1
+        rs.sram_first = out
+    rs.sram_last = out
 
 
 cdef int wb_push(WriteBuffer *wb, long long n_lines, long long words) except -1:
@@ -580,14 +738,40 @@ cdef long long covered(long long size, long long window, long long stride, long 
     return count
 
 
+cdef void user_setup(UserBuf *u, object offs_a, object ids_a, long long lines, long long per_set,
+                     long long words, long long bw, long long sequence_len):
+    cdef long long[::1] offs = offs_a
+    cdef int[::1] ids = ids_a
+    cdef long long active = (words + 1) // 2
+    cdef long long prefetch_words = words - active
+    cdef long long fetch_rows = (sequence_len + bw - 1) // bw
+    cdef long long first_lines = (active + bw - 1) // bw
+    u.offs = &offs[0]
+    u.ids = &ids[0]
+    u.num_lines = lines
+    u.num_active = min(lines, (active + per_set - 1) // per_set)
+    u.num_prefetch = min(lines - u.num_active, (prefetch_words + per_set - 1) // per_set)
+    u.win_start = 0
+    u.win_end = u.num_active
+    u.bw = bw
+    u.prefetch_lines = (prefetch_words + bw - 1) // bw
+    if first_lines > fetch_rows:
+        first_lines = fetch_rows
+    u.reads = first_lines * bw
+    u.dram_first = -first_lines  # the first row is serviced at cycle 0
+    u.last_prefetch = -1
+    u.lost = False
+
+
 def scalesim_layer(int df, long long R, long long C, long long H, long long W, long long Fh,
                    long long Fw, long long Ch, long long N, long long Sh, long long Sw,
                    long long ifmap_words, long long filter_words, long long ofmap_words,
-                   long long ofmap_bw):
-    """One layer in SCALE-Sim v2 CALC mode; see accelsim/scalesim/calc_ref.py for the fields.
+                   long long ofmap_bw, long long user_bw=0):
+    """One layer in SCALE-Sim v2 CALC mode (``user_bw`` = 0) or USER mode at ``user_bw``
+    words/cycle. Twins: accelsim/scalesim/calc_ref.py, accelsim/scalesim/user_ref.py.
 
-    ``df``: 0 OS, 1 WS, 2 IS. Sizes in words (1 byte each), ``ofmap_bw`` in words/cycle.
-    Returns a dict with the same keys as the twin.
+    ``df``: 0 OS, 1 WS, 2 IS. Sizes in words (1 byte each), ``ofmap_bw`` in words/cycle (CALC:
+    ArrayWidth; USER: the same as ``user_bw``). Returns a dict with the same keys as the twins.
     """
     import numpy as np
     cdef long long Ho = (H - Fh + Sh + Sh - 1) // Sh
@@ -667,7 +851,36 @@ def scalesim_layer(int df, long long R, long long C, long long H, long long W, l
     ifm_stamp_a = None
     fil_stamp_a = None
     cdef unsigned short[::1] ifm_stamp_v, fil_stamp_v
-    if ifmap_unique < ifm.epoch_words:
+    ifm.row_offset = fil.row_offset = 1
+    ifm.user = fil.user = NULL
+    cdef UserBuf ub_ifm, ub_fil
+    user_keep = []  # keeps the USER-mode arrays alive
+    if user_bw > 0:
+        ifm.mode = fil.mode = MODE_USER
+        dims = (H, W, M, K, N, R, C, n_r, n_c)
+        tables = (prow_a, pcol_a, base_a, krow_a, kcol_a, off_a)
+        if df == DF_OS:
+            specs = ((PF_OS_IFMAP, n_r * K, R, True), (PF_OS_FILTER, n_c * K, C, True))
+        elif df == DF_WS:
+            specs = ((PF_WS_IFMAP, n_r * M, R, True), (PF_WS_FILTER, n_c * K, C, False))
+        else:
+            specs = ((PF_IS_IFMAP, n_c * K, C, False), (PF_IS_FILTER, n_r * N, R, True))
+        for which in range(2):
+            kind, pf_rows, pf_cols, rollout = specs[which]
+            words = ifmap_words if which == 0 else filter_words
+            size = H * W * Ch if which == 0 else K * N
+            offs_a, ids_a, lines, per_set = _user_buffer_arrays(
+                size, words, user_bw, kind, pf_rows, pf_cols, rollout, tables, dims)
+            user_keep.append((offs_a, ids_a))
+            if which == 0:
+                user_setup(&ub_ifm, offs_a, ids_a, lines, per_set, words, user_bw,
+                           pf_rows * pf_cols)
+                ifm.user = &ub_ifm
+            else:
+                user_setup(&ub_fil, offs_a, ids_a, lines, per_set, words, user_bw,
+                           pf_rows * pf_cols)
+                fil.user = &ub_fil
+    elif ifmap_unique < ifm.epoch_words:
         ifm.mode = MODE_SKIP
         ifm.misses = ifmap_unique
     elif ifmap_once:
@@ -677,7 +890,9 @@ def scalesim_layer(int df, long long R, long long C, long long H, long long W, l
         ifm_stamp_a = np.zeros(ifm.size, dtype=np.uint16)
         ifm_stamp_v = ifm_stamp_a
         ifm.stamp = &ifm_stamp_v[0]
-    if filter_unique < fil.epoch_words:
+    if user_bw > 0:
+        pass
+    elif filter_unique < fil.epoch_words:
         fil.mode = MODE_SKIP
         fil.misses = filter_unique
     elif filter_once:
@@ -727,10 +942,12 @@ def scalesim_layer(int df, long long R, long long C, long long H, long long W, l
                 util_sum += <double>(used_r * used_c * T) / <double>(R * C * util_len)
                 if df == DF_OS:
                     rs_pass_begin(&fil, fr == n_r - 1)
-                ifm_touch = ifm.mode == MODE_REPLAY and not ifm.skip_now
-                fil_touch = fil.mode == MODE_REPLAY and not fil.skip_now
+                ifm_touch = (ifm.mode == MODE_REPLAY and not ifm.skip_now) or ifm.mode == MODE_USER
+                fil_touch = (fil.mode == MODE_REPLAY and not fil.skip_now) or fil.mode == MODE_USER
                 for t in range(length):
                     cycle = row + stalls
+                    ifm.row_offset = 1
+                    fil.row_offset = 1
                     # ---- IFMAP row ----
                     nvalid = 0
                     lo = 0
@@ -833,7 +1050,14 @@ def scalesim_layer(int df, long long R, long long C, long long H, long long W, l
                         if wb.sram_first < 0:
                             wb.sram_first = out
                         wb.sram_last = out
-                    if out - cycle - 1 > 0:
+                    if user_bw > 0:  # the row's stall: the worst of the three (can be < 0)
+                        n_words = out - cycle - 1
+                        if ifm.row_offset - 1 > n_words:
+                            n_words = ifm.row_offset - 1
+                        if fil.row_offset - 1 > n_words:
+                            n_words = fil.row_offset - 1
+                        stalls += n_words
+                    elif out - cycle - 1 > 0:
                         stalls += out - cycle - 1
                     last_out = out
                     row += 1
@@ -870,6 +1094,11 @@ def scalesim_layer(int df, long long R, long long C, long long H, long long W, l
     else:
         f0 = fil.first_cycle - (fil.epoch_words + 9) // 10
         f1 = fil.last_transition_cycle + 1
+    if user_bw > 0:
+        if ub_ifm.lost or ub_fil.lost:
+            raise RuntimeError("an address never enters SCALE-Sim's prefetch window")
+        i0, i1, ifm.misses = ub_ifm.dram_first, ub_ifm.last_prefetch, ub_ifm.reads
+        f0, f1, fil.misses = ub_fil.dram_first, ub_fil.last_prefetch, ub_fil.reads
     if df == DF_OS:
         sram_ofmap = M * N + n_r * n_c * (R + C)
     else:

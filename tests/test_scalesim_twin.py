@@ -71,3 +71,28 @@ def _periodic_pass_cases(count, seed):
 @pytest.mark.parametrize("case", list(_periodic_pass_cases(40, 22)))
 def test_native_periodic_passes_equal_twin(case):
     assert native.scalesim_layer(*case) == python_layer(*case)
+
+
+def _user_cases(count, seed):
+    rng = random.Random(seed)
+    for _ in range(count):
+        fh, fw = rng.randint(1, 4), rng.randint(1, 4)
+        yield (rng.randint(0, 2), rng.choice([1, 2, 3, 4, 8, 16]), rng.choice([1, 2, 3, 5, 8, 16]),
+               rng.randint(fh, 20), rng.randint(fw, 20), fh, fw, rng.randint(1, 8),
+               rng.randint(1, 40), rng.randint(1, 3), rng.randint(1, 3),
+               rng.choice([100, 200, 300, 1024]), rng.choice([100, 200, 300, 1024]),
+               rng.choice([100, 300, 1024]), rng.choice([1, 2, 5, 10]))
+
+
+@pytest.mark.parametrize("case", list(_user_cases(40, 31)))
+def test_native_user_mode_equals_twin(case):
+    from accelsim.scalesim.user_ref import scalesim_layer_user
+
+    *layer, bandwidth = case
+    try:
+        expected = scalesim_layer_user(*layer, bandwidth)
+    except RuntimeError:
+        with pytest.raises(RuntimeError):
+            native.scalesim_layer(*layer, bandwidth, bandwidth)
+        return
+    assert native.scalesim_layer(*layer, bandwidth, bandwidth) == expected

@@ -1,12 +1,15 @@
 """One SCALE-Sim layer: the report fields SCALE-Sim v2 would print, from the native kernel.
 
 CALC mode is exact (same integers and the same floating-point values as SCALE-Sim v2.0.2); USER
-mode follows SCALE-Sim's buffer model as documented in docs/scalesim_differences.md.
+mode replays SCALE-Sim's prefetch-window buffer model (docs/scalesim_differences.md). Both run in
+``accelsim._native.systolic.scalesim_layer``; without compiled extensions the pure-Python twins
+(``calc_ref``, ``user_ref``) give the same numbers, slowly.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..errors import AccelsimError
 from ..guards import check_scalesim
 from .config import ScaleSimConfig
 from .topology import ScaleSimLayer
@@ -73,31 +76,51 @@ class LayerReport:
                                          + 1)
 
 
-def _kernel():
+def _native_kernel():
+    """The compiled layer kernel, or None when the extensions are not built."""
     try:
         from .._native.systolic import scalesim_layer
-    except ImportError:  # no compiled kernels: the (slow) pure-Python twin gives the same numbers
-        from .calc_ref import scalesim_layer
+    except ImportError:
+        return None
     return scalesim_layer
+
+
+def _kernel():
+    """Import the kernel (and numpy) ahead of timing; benchmarks call this."""
+    return _native_kernel()
+
+
+def _run_kernel(config: ScaleSimConfig, args: tuple, cols: int) -> dict:
+    native = _native_kernel()
+    if config.bandwidth_mode == "USER":
+        bandwidth = config.bandwidth_words_per_cycle
+        if native is not None:
+            fields = native(*args, bandwidth, bandwidth)
+        else:  # no compiled kernels: the pure-Python twin (slow, same numbers)
+            from .user_ref import scalesim_layer_user
+
+            fields = scalesim_layer_user(*args, bandwidth)
+    elif native is not None:
+        fields = native(*args, cols)
+    else:
+        from .calc_ref import scalesim_layer
+
+        fields = scalesim_layer(*args, cols)
+    return fields
 
 
 def simulate_layer(config: ScaleSimConfig, layer: ScaleSimLayer) -> LayerReport:
     """Simulate one layer the way SCALE-Sim v2 does and return its report fields."""
-    kernel = _kernel()
     rows, cols = config.array_rows, config.array_cols
-    if config.bandwidth_mode == "USER":
-        from .user_ref import scalesim_layer_user  # pure Python: USER mode is rarely large
-
-        fields = scalesim_layer_user(DATAFLOW_CODES[config.dataflow], rows, cols, layer.ifmap_h,
-                                     layer.ifmap_w, layer.filter_h, layer.filter_w, layer.channels,
-                                     layer.num_filters, layer.stride_h, layer.stride_w,
-                                     config.ifmap_sram_words, config.filter_sram_words,
-                                     config.ofmap_sram_words, config.bandwidth_words_per_cycle)
-    else:
-        fields = kernel(DATAFLOW_CODES[config.dataflow], rows, cols, layer.ifmap_h, layer.ifmap_w,
-                        layer.filter_h, layer.filter_w, layer.channels, layer.num_filters,
-                        layer.stride_h, layer.stride_w, config.ifmap_sram_words,
-                        config.filter_sram_words, config.ofmap_sram_words, cols)
+    args = (DATAFLOW_CODES[config.dataflow], rows, cols, layer.ifmap_h, layer.ifmap_w,
+            layer.filter_h, layer.filter_w, layer.channels, layer.num_filters, layer.stride_h,
+            layer.stride_w, config.ifmap_sram_words, config.filter_sram_words,
+            config.ofmap_sram_words)
+    try:
+        fields = _run_kernel(config, args, cols)
+    except RuntimeError as exc:  # SCALE-Sim itself would loop forever on this layer
+        raise AccelsimError(f"SCALE-Sim's USER-mode buffer cannot serve this layer: {exc}",
+                            field=layer.name) from None
     total = fields["total_cycles"]
     folds = fields["folds"]
     return LayerReport(
