@@ -1,8 +1,6 @@
 # cython: language_level=3
 """Systolic-array GEMM timing, fold by fold, with stationary-operand fetch, shift and streaming.
 
-Pure-Python twin: accelsim/engine/systolic_ref.py (tests compare the two on random shapes).
-
 A GEMM (M x K) . (K x N) on an R x C array is mapped per dataflow to (Sr, Sc, T): the dimension on
 the rows, on the columns, and the one streamed in time:  OS (M, N, K), WS (K, N, M), IS (K, M, N).
 Folds are ceil(Sr/R) x ceil(Sc/C), column fold outer, row fold inner. For fold i:
@@ -16,6 +14,17 @@ back to back. Serialized: fold i+1 shifts only after fold i has drained (R + C -
 The array drains once more at the end. Every cycle of the layer is attributed to one cause:
 compute (streaming, plus fill/drain skew), weight_load_stall (waiting for a fetch) or weight_shift.
 Cost is O(folds), independent of M, K, N magnitudes.
+
+Contents (semantics in docs/systolic.md and docs/scalesim_differences.md):
+
+* ``gemm_fold_pipeline``: the fold-by-fold pipeline above (the engine's matrix-unit model);
+* ``gemm_fold_pipeline_grouped``: the same results, with runs of identical folds advanced in one
+  jump once periodic, so the cost does not grow with the fold count either;
+* ``scalesim_layer``: one layer exactly as SCALE-Sim v2 reports it (CALC and USER modes),
+  replaying SCALE-Sim's demand streams without materialising them.
+
+Twins: accelsim/engine/systolic_ref.py (the two pipelines), accelsim/scalesim/calc_ref.py and
+accelsim/scalesim/user_ref.py (``scalesim_layer``).
 """
 from libc.math cimport ceil
 from libc.stdlib cimport free, malloc, realloc
