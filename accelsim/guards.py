@@ -167,3 +167,23 @@ def check_scalesim(config, layers, topology: str | None = None) -> None:
             f"the topology needs about {cycles:.3g} array cycles on a {config.array_rows}x{config.array_cols} "
             f"array; SCALE-Sim {'USER' if user else 'CALC'} mode replays every cycle and handles at most "
             f"{limit:.0e} (minutes of work)", where, "--topology")
+
+
+#: elements of a 1-D tensor that ONNX data propagation may expand (it builds one shape entry of
+#: ~75 bytes per element: a 10^9-element vector would need 75 GB)
+MAX_ONNX_DATA_PROP_ELEMENTS = 100_000
+
+
+def onnx_data_prop_is_safe(onnx, model) -> bool:
+    """Whether ONNX shape inference may run with data propagation on ``model``: no rank-1 tensor
+    (graph input, initializer or inferred value) longer than :data:`MAX_ONNX_DATA_PROP_ELEMENTS`."""
+    try:
+        plain = onnx.shape_inference.infer_shapes(model, strict_mode=False, data_prop=False)
+    except Exception:  # noqa: BLE001 - the real inference call reports the problem
+        plain = model
+    graph = plain.graph
+    for value in [*graph.input, *graph.value_info, *graph.output]:
+        dims = value.type.tensor_type.shape.dim if value.type.HasField("tensor_type") else []
+        if len(dims) == 1 and dims[0].dim_value > MAX_ONNX_DATA_PROP_ELEMENTS:
+            return False
+    return not any(len(t.dims) == 1 and t.dims[0] > MAX_ONNX_DATA_PROP_ELEMENTS for t in graph.initializer)

@@ -30,6 +30,7 @@ import warnings
 from pathlib import Path
 
 from ..errors import Location, WorkloadError
+from ..guards import onnx_data_prop_is_safe
 from . import ops as O
 from .graph import Workload, WorkloadBuilder
 
@@ -425,6 +426,8 @@ class _Importer:
 
     def gemm(self, node, name, a):
         sa, sb = self.shape(node.input[0], node), self.shape(node.input[1], node)
+        if len(sa) != 2 or len(sb) != 2:  # guard: ONNX Gemm takes two matrices
+            raise self.error(f"Gemm needs two 2-D inputs, got shapes {sa} and {sb}", node)
         m, k = (sa[1], sa[0]) if a.get("transA", 0) else (sa[0], sa[1])
         n = sb[0] if a.get("transB", 0) else sb[1]
         bias = len(node.input) > 2 and bool(node.input[2])
@@ -673,7 +676,7 @@ def _infer_with_folding(onnx, model, path: str):
 
     def infer(m):
         try:
-            return onnx.shape_inference.infer_shapes(m, strict_mode=False, data_prop=True)
+            return onnx.shape_inference.infer_shapes(m, strict_mode=False, data_prop=onnx_data_prop_is_safe(onnx, m))
         except (onnx.shape_inference.InferenceError, ValueError, RuntimeError) as exc:
             raise WorkloadError(f"ONNX shape inference failed: {exc}", Location(path)) from None
 
