@@ -357,6 +357,8 @@ CLASSES: dict[str, tuple[str, object]] = {
                        _file_only(lambda s, t: bytes(range(256)) * 8)),
     "non_utf8": ("the valid input with one Latin-1 byte (0xE9) in it",
                  _file_only(lambda s, t: _base_bytes(s, t).replace(b"\n", b" \xe9\n", 1))),
+    "control_char": ("the valid input with an ESC control character (0x1B) in it",
+                     _file_only(lambda s, t: _base_bytes(s, t).replace(b"\n", b" \x1b\n", 1))),
     "nul_byte": ("the valid input with a NUL byte in it",
                  _file_only(lambda s, t: _base_bytes(s, t).replace(b"\n", b"\x00\n", 1))),
     "truncated": ("the first half of the valid input", _file_only(lambda s, t: _base_bytes(s, t)[
