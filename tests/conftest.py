@@ -16,3 +16,14 @@ def cli(capsys):
         return status, out.out, out.err
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _restore_sys_path():
+    """Benchmarks loaded by tests may prepend the checkout to sys.path so they run uninstalled; keep
+    that from leaking into later tests (whose worker processes must import the accelsim under test)."""
+    import sys
+
+    saved = list(sys.path)
+    yield
+    sys.path[:] = saved

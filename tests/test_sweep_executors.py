@@ -84,7 +84,11 @@ def test_process_pool_dask_and_in_process_give_identical_rows(tmp_path):
 
 
 def _start(spec: Path, db: Path) -> subprocess.Popen:
-    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    import accelsim
+
+    # the accelsim under test: the source tree in a checkout, site-packages when installed
+    package_root = str(Path(accelsim.__file__).resolve().parent.parent)
+    env = dict(os.environ, PYTHONPATH=package_root + os.pathsep + os.environ.get("PYTHONPATH", ""))
     return subprocess.Popen([sys.executable, "-m", "accelsim", "sweep", str(spec), "--db", str(db), "--workers", "2",
                              "--chunk-points", "2"], cwd=spec.parent, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
