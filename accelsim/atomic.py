@@ -20,6 +20,16 @@ def _cannot_write(path: Path, exc: OSError) -> AccelsimError:
     return AccelsimError(f"cannot write output: {reason}", Location(str(path)))
 
 
+def _file_mode(path: Path) -> int:
+    """The mode the output gets: the old file's, else 0666 less the umask (as ``open`` would)."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_atomic(path: str | Path, data: str | bytes) -> None:
     """Write ``data`` to ``path`` so that readers see either the old file or the whole new one."""
     path = Path(path)
@@ -33,6 +43,7 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
     except OSError as exc:
         raise _cannot_write(path, exc) from None
     try:
+        os.chmod(tmp, _file_mode(path))  # mkstemp makes 0600; outputs get the usual permissions
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()
