@@ -30,6 +30,7 @@ class Variant:
     precision: str | None = None
     label: str = ""
     overrides: tuple[str, ...] = ()
+    note: str = ""
 
     @property
     def name(self) -> str:
@@ -51,6 +52,7 @@ class Row:
     peak_tops: float | None
     utilization: float | None
     note: str = ""
+    area_mm2: float | None = None  # accelerators: the area model's estimate of the chip (costs/area.py)
 
 
 def _per_second(batch: int, seconds: float) -> float | None:
@@ -65,9 +67,13 @@ def accelerator_row(variant: Variant, result) -> Row:
     """A row from an accelsim RunResult."""
     t = result.totals
     peak = (result.extra.get("arch_summary") or {}).get("peak_tops")
+    from ..spec.loader import load_arch
+    from ..sweep.area import arch_area_mm2
+
+    area, _ = arch_area_mm2(load_arch(variant.arch, variant.overrides))
     return Row(variant.name, "accelerator", result.precision, result.batch, t.seconds,
                _per_second(result.batch, t.seconds), t.energy_j, _tops(t.macs, t.seconds),
-               peak, t.utilization)
+               peak, t.utilization, variant.note, area)
 
 
 def gpu_row(spec: GpuSpec, workload: Workload, precision: str, model: str, sparse: bool = False) -> Row:
@@ -151,14 +157,15 @@ def _num(value, scale: float = 1.0, digits: int = 4) -> str:
 
 def to_table(rows: Sequence[Row], workload: Workload, gpu_model: str) -> str:
     header = (f"{'name':<20} {'kind':<16} {'precision':<9} {'time_ms':>10} {'samples/s':>10} "
-              f"{'energy_mJ':>10} {'TOPS':>8} {'peak_TOPS':>9} {'util%':>6} {'vs_first':>8}")
+              f"{'energy_mJ':>10} {'TOPS':>8} {'peak_TOPS':>9} {'util%':>6} {'vs_first':>8} {'area_mm2':>9}")
     lines = [f"accelsim compare: {workload.name} (batch {workload.batch}); GPU model: {gpu_model}", "", header]
     first = rows[0].seconds if rows else 0.0
     for row in rows:
         relative = row.seconds / first if first > 0 else None
         lines.append(f"{row.name[:20]:<20} {row.kind[:16]:<16} {row.precision:<9} {_num(row.seconds, 1e3):>10} "
                      f"{_num(row.throughput_per_s):>10} {_num(row.energy_j, 1e3):>10} {_num(row.tops):>8} "
-                     f"{_num(row.peak_tops):>9} {_num(row.utilization, 100, 3):>6} {_num(relative, 1, 3):>8}")
+                     f"{_num(row.peak_tops):>9} {_num(row.utilization, 100, 3):>6} {_num(relative, 1, 3):>8} "
+                     f"{_num(row.area_mm2):>9}")
     notes = [f"  {row.name}: {row.note}" for row in rows if row.note]
     lines += ["", "time and energy per batch; vs_first = time / time of the first row (> 1: slower);",
               "GPU energy = TDP x time; " + GPU_MODEL_NOTES.get(gpu_model, "")]

@@ -21,14 +21,58 @@ def add_arguments(parser) -> None:
                              "overhead in microseconds); default: %(default)s")
     parser.add_argument("--gpu-sparse", action="store_true",
                         help="use the GPUs' 2:4 structured-sparse tensor peaks (10^12 ops/s) where they have them")
+    parser.add_argument("--iso-area", action="store_true",
+                        help="with a --precision list: resize each variant's array so its area (mm^2, costs/area.py) "
+                             "matches the first precision's design (rows = cols = floor(sqrt(PEs)))")
     add_output_options(parser)
 
 
 def variants_from_args(args) -> list:
-    """The accelerator variants to simulate: one per --arch (extend here for precision lists, iso-area)."""
+    """The accelerator variants to simulate: one per --arch, or, with ``--precision a,b,c``, one per
+    (arch, precision), each a hypothetical version of the arch whose matrix unit is built for that
+    precision at full rate (optionally resized to the first precision's area: --iso-area)."""
     from ...baselines.comparison import Variant
 
-    return [Variant(arch, args.precision, "", tuple(args.overrides)) for arch in args.arch]
+    precisions = [p.strip() for p in (args.precision or "").split(",") if p.strip()]
+    if len(precisions) <= 1:
+        if args.iso_area:
+            from ...errors import AccelsimError
+
+            raise AccelsimError("--iso-area needs a list of precisions, e.g. --precision int8,bf16,fp8", field="--iso-area")
+        return [Variant(arch, args.precision, "", tuple(args.overrides)) for arch in args.arch]
+    return [v for arch in args.arch for v in precision_variants(arch, precisions, tuple(args.overrides), args.iso_area)]
+
+
+def precision_variants(arch: str, precisions: list[str], overrides: tuple[str, ...], iso_area: bool) -> list:
+    """One Variant per precision: the arch's matrix unit rebuilt for it (full rate), same buffers."""
+    import math
+
+    from ...baselines.comparison import Variant
+    from ...costs.area import pe_um2
+    from ...precision import get_precision
+    from ...spec.loader import load_arch
+
+    base = load_arch(arch, overrides)
+    mu = base.matrix_unit
+    if mu is None:
+        from ...errors import AccelsimError
+
+        raise AccelsimError(f"{arch} has no matrix unit to rebuild for other precisions", field="--precision")
+    names = [get_precision(p).name for p in precisions]
+    first_pe = pe_um2(names[0], base.technology.process_nm)
+    variants = []
+    for name in names:
+        sets = [f"matrix_unit.precisions={{{name}: 1.0}}", f"matrix_unit.default_precision={name}"]
+        note = f"hypothetical: {arch}'s array built for {name} at full rate"
+        rows, cols = mu.rows, mu.cols
+        if iso_area:
+            pes = mu.rows * mu.cols * first_pe / pe_um2(name, base.technology.process_nm)
+            rows = cols = max(1, math.isqrt(int(pes)))
+            sets += [f"matrix_unit.rows={rows}", f"matrix_unit.cols={cols}"]
+            note += f", resized to {rows}x{cols} for the area of the {names[0]} array"
+        variants.append(Variant(arch, name, f"{arch}@{name}" + (f" {rows}x{cols}" if iso_area else ""),
+                                overrides + tuple(sets), note))
+    return variants
 
 
 def gpus_from_args(args) -> list[str]:
@@ -48,7 +92,8 @@ def run(args) -> int:
     from ..common import emit, parse_settings
 
     workload = load_workload(args.workload, args.batch, parse_settings(args.setting))
-    rows = compare(variants_from_args(args), gpus_from_args(args), workload, args.precision,
-                   args.gpu_model, args.gpu_sparse)
+    variants = variants_from_args(args)
+    gpu_precision = args.precision if args.precision and "," not in args.precision else None
+    rows = compare(variants, gpus_from_args(args), workload, gpu_precision, args.gpu_model, args.gpu_sparse)
     emit(render(rows, workload, args.gpu_model, args.format), args.output)
     return 0
