@@ -25,7 +25,7 @@ def _command_modules():
 class _Parser(argparse.ArgumentParser):
     """An ArgumentParser whose usage errors exit with status 2 and a one-line message."""
 
-    def error(self, message):  # noqa: D401 - argparse API
+    def error(self, message):  # argparse API
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: error: {message}\n")
 
