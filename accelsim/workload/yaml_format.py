@@ -14,6 +14,7 @@ Shapes are inferred layer by layer, so a layer gives only what its op needs.
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from ..errors import Location, WorkloadError, did_you_mean
@@ -133,6 +134,9 @@ def _add_layer(b: WorkloadBuilder, op: str, name: str, srcs: list[str], a: dict,
         return _int(a[key], item.marks.get(key, item.location), f"{field}.{key}", minimum)
 
     x = srcs[0]
+    if op in ("conv2d", "maxpool", "avgpool", "global_avgpool") and len(b.shape(x)) != 4:
+        raise WorkloadError(f"{op} needs an input of shape [height, width, channels] (plus the batch), got "
+                            f"'{x}' of shape {list(b.shape(x)[1:])}", field=field)
     if op == "conv2d":
         padding = a["padding"]
         if padding != "same":
@@ -154,7 +158,12 @@ def _add_layer(b: WorkloadBuilder, op: str, name: str, srcs: list[str], a: dict,
     if op == "flatten":
         return b.flatten(name, x)
     if op in ("reshape", "transpose"):
+        if not isinstance(a["shape"], list) or not a["shape"]:
+            raise _err("expected a list of positive integers", item.marks.get("shape"), f"{field}.shape")
         shape = [_int(d, item.marks.get("shape"), f"{field}.shape") for d in a["shape"]]
+        if math.prod(shape) != math.prod(b.shape(x)[1:]):
+            raise _err(f"{op} to {shape} changes the element count: '{x}' has shape {list(b.shape(x)[1:])} "
+                       f"({math.prod(b.shape(x)[1:])} elements per sample)", item.marks.get("shape"), f"{field}.shape")
         return b.reshape(name, x, (b.batch, *shape), op, copies=(op == "transpose"))
     if op == "concat":
         return b.concat(name, srcs, int(a["axis"]))
