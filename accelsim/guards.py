@@ -187,3 +187,15 @@ def onnx_data_prop_is_safe(onnx, model) -> bool:
         if len(dims) == 1 and dims[0].dim_value > MAX_ONNX_DATA_PROP_ELEMENTS:
             return False
     return not any(len(t.dims) == 1 and t.dims[0] > MAX_ONNX_DATA_PROP_ELEMENTS for t in graph.initializer)
+
+
+def onnx_names_are_text(model) -> bool:
+    """Whether every name in an ONNX graph decoded as text (a corrupt file can leave ``bytes``)."""
+    graph = model.graph
+    names = [graph.name, model.producer_name]
+    for node in graph.node:
+        names += [node.name, node.op_type, node.domain, *node.input, *node.output]
+        names += [attribute.name for attribute in node.attribute]
+    for value in [*graph.input, *graph.output, *graph.value_info, *graph.initializer]:
+        names.append(value.name)
+    return all(isinstance(name, str) for name in names)

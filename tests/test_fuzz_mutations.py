@@ -221,7 +221,7 @@ def test_fuzz_set_values(folder, path, value):
     if not assume_printable:
         return
     assert_contract(["run", "--arch", "tpu_v1", "--workload", str(folder / "tiny.yaml"), "--gpu", "none",
-                     "--set", f"{path}={text}"], None, "--set")
+                     f"--set={path}={text}"], None, "--set")
 
 
 @FUZZ
