@@ -75,8 +75,9 @@ class ExecutorHandle:
         if self.choice.scheduler:
             try:
                 self._client = Client(self.choice.scheduler, timeout=30)
-            except OSError as exc:
-                raise AccelsimError(f"cannot reach the Dask scheduler: {exc}", field="--scheduler") from None
+            except (OSError, ValueError) as exc:  # ValueError: not an address (e.g. no port)
+                raise AccelsimError(f"cannot reach the Dask scheduler: {exc}; expected tcp://HOST:PORT",
+                                    field="--scheduler") from None
         else:
             self._cluster = LocalCluster(n_workers=self.choice.dask_local, threads_per_worker=1,
                                          processes=self.choice.dask_processes, dashboard_address=None)
