@@ -69,6 +69,8 @@ BAD = {
     "bad objective": (["sweep", "pareto", "{db}", "--objective", "sekonds:min"], "seconds"),
     "bad plot suffix": (["sweep", "pareto", "{db}", "--plot", "front.gif"], ".svg"),
     "bad export format": (["sweep", "export", "{db}", "--format", "xls"], "parquet"),
+    "bad scheduler address": (["sweep", "{spec}", "--scheduler", "not an address", "--db", "{db}"],
+                              "tcp://HOST:PORT"),
     "unknown command": (["simulate"], "run"),
 }
 
@@ -87,7 +89,8 @@ def sweep_db(tiny, tmp_path_factory) -> str:
 @pytest.mark.parametrize("case", list(BAD))
 def test_bad_input_says_what_is_wrong_and_what_is_accepted(case, tiny, sweep_db):
     argv, hint = BAD[case]
-    argv = [a.replace("{tiny}", tiny).replace("{db}", sweep_db) for a in argv]
+    spec = str(Path(sweep_db).with_name("sweep.yaml"))
+    argv = [a.replace("{tiny}", tiny).replace("{db}", sweep_db).replace("{spec}", spec) for a in argv]
     status, _, err = _cli(argv)
     assert status == 2, err
     assert "Traceback" not in err and "internal error" not in err, err
