@@ -69,7 +69,7 @@ BAD = {
     "bad objective": (["sweep", "pareto", "{db}", "--objective", "sekonds:min"], "seconds"),
     "bad plot suffix": (["sweep", "pareto", "{db}", "--plot", "front.gif"], ".svg"),
     "bad export format": (["sweep", "export", "{db}", "--format", "xls"], "parquet"),
-    "bad scheduler address": (["sweep", "{spec}", "--scheduler", "not an address", "--db", "{db}"],
+    "bad scheduler address": (["sweep", "{spec}", "--scheduler", "not an address", "--db", "{db}.new"],
                               "tcp://HOST:PORT"),
     "unknown command": (["simulate"], "run"),
 }
