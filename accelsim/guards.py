@@ -199,3 +199,24 @@ def onnx_names_are_text(model) -> bool:
     for value in [*graph.input, *graph.output, *graph.value_info, *graph.initializer]:
         names.append(value.name)
     return all(isinstance(name, str) for name in names)
+
+
+def onnx_small_tensors_are_readable(model, max_elements: int) -> bool:
+    """Whether every inline initializer and Constant of at most ``max_elements`` elements (those the
+    importer evaluates) decodes: a corrupt file can declare more elements than it stores."""
+    from onnx import helper, numpy_helper
+
+    tensors = [t for t in model.graph.initializer if t.data_location != 1]
+    for node in model.graph.node:
+        if node.op_type == "Constant":
+            tensors += [helper.get_attribute_value(a) for a in node.attribute if a.name == "value"]
+    try:
+        for tensor in tensors:
+            size = 1
+            for dim in tensor.dims:
+                size *= dim
+            if size <= max_elements:
+                numpy_helper.to_array(tensor)
+    except Exception:  # noqa: BLE001 - any decoding failure means a corrupt tensor
+        return False
+    return True

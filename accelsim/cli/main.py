@@ -17,6 +17,13 @@ from . import commands as _commands_pkg
 ISSUES_URL = "the accelsim issue tracker"
 
 
+def _printable(text: str) -> str:
+    """Control characters that came from the input (CR, ESC, ...) shown escaped, never sent raw to
+    the terminal; line breaks the message itself uses are kept."""
+    return "\n".join("".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in line)
+                     for line in text.split("\n"))
+
+
 def _command_modules():
     names = sorted(m.name for m in pkgutil.iter_modules(_commands_pkg.__path__) if not m.name.startswith("_"))
     return [importlib.import_module(f"{_commands_pkg.__name__}.{name}") for name in names]
@@ -60,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args._run(args) or 0)
     except AccelsimError as exc:
-        print(f"accelsim: error: {exc}", file=sys.stderr)
+        print(f"accelsim: error: {_printable(str(exc))}", file=sys.stderr)
         return exc.exit_status
     except KeyboardInterrupt:
         print("accelsim: interrupted", file=sys.stderr)
@@ -71,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "debug", False):
             raise
         print(
-            f"accelsim: internal error: {type(exc).__name__}: {exc}\n"
+            f"accelsim: internal error: {type(exc).__name__}: {_printable(str(exc))}\n"
             f"This is a bug in accelsim; please report it to {ISSUES_URL} with the command you ran. "
             "Re-run with --debug for the traceback.",
             file=sys.stderr,

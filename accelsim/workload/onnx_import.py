@@ -30,7 +30,7 @@ import warnings
 from pathlib import Path
 
 from ..errors import Location, WorkloadError
-from ..guards import onnx_data_prop_is_safe, onnx_names_are_text
+from ..guards import onnx_data_prop_is_safe, onnx_names_are_text, onnx_small_tensors_are_readable
 from . import ops as O
 from .graph import Workload, WorkloadBuilder
 
@@ -540,8 +540,8 @@ def _read_model(onnx, path: str):
         model = onnx.load_model_from_string(data)
     except (DecodeError, ValueError, RuntimeError, TypeError) as exc:
         raise WorkloadError(f"not a readable ONNX model ({type(exc).__name__}: {exc})", Location(path)) from None
-    if not onnx_names_are_text(model):  # guard: a corrupt file can decode names as bytes
-        raise WorkloadError("not a readable ONNX model: names that are not UTF-8 text (corrupt file?)", Location(path))
+    if not onnx_names_are_text(model) or not onnx_small_tensors_are_readable(model, _MAX_FOLD_ELEMENTS):  # guard
+        raise WorkloadError("not a readable ONNX model: names or constants that do not decode (corrupt file?)", Location(path))
     if not model.HasField("graph") or len(model.graph.node) == 0:
         raise WorkloadError("not an ONNX model: no graph nodes found (corrupt or a different file type?)",
                             Location(path))
