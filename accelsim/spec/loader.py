@@ -51,8 +51,11 @@ def _apply_override(tree: MarkedDict, text: str) -> None:
                                 where, ".".join(walked))
             node = match[0]
         elif isinstance(node, dict):
-            if key not in node:
+            if key not in node:  # a new section: its errors point at the --set that made it
                 node[key] = MarkedDict()
+                node[key].location = where
+                if isinstance(node, MarkedDict):
+                    node.marks[key] = node.key_marks[key] = where
             node = node[key]
         else:
             raise SpecError(f"'{'.'.join(walked[:-1])}' is a value, not a section", where, ".".join(walked))
