@@ -83,9 +83,11 @@ def _child(tool: str, cfg: str, topo: str, itype: str, outdir: str) -> None:
 def _run_child(tool: str, cfg: Path, topo: Path, itype: str, outdir: Path) -> dict:
     start = time.perf_counter()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # one BLAS thread: idle OpenBLAS workers would otherwise add CPU seconds to either tool
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     proc = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--child", tool, str(cfg), str(topo),
-         itype, str(outdir)], check=False, capture_output=True, text=True)
+         itype, str(outdir)], check=False, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
