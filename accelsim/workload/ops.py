@@ -461,16 +461,10 @@ OP_TYPES["conv2d_shared"] = SharedWeightConv2d
 # --- composite operators (lowered by accelsim/lower/composite.py into primitive tasks) -----------
 
 @dataclass(frozen=True)
-class LstmCell(Op):
-    """One time step of an LSTM cell (Hochreiter & Schmidhuber 1997), batch-major.
+class _RecurrentCell(Op):
+    """Shared fields and shape rule of one recurrent-cell time step: input (batch, input_size) and
+    state (batch, hidden) in, new state (batch, hidden) out."""
 
-    gates = [x; h_prev]·W + b with W of (input_size + hidden) × 4·hidden; i, f, o = σ(·), g = tanh(·);
-    c = f⊙c_prev + i⊙g; h = o⊙tanh(c). Inputs: x (batch, input_size), h_prev and c_prev
-    (batch, hidden). Output: h (batch, hidden). ``bias`` is one 4·hidden vector (frameworks that keep
-    separate input and recurrent biases hold 8·hidden; their sum is what the hardware adds).
-    """
-
-    kind: ClassVar[str] = "lstm_cell"
     is_matrix: ClassVar[bool] = True
     batch: int
     input_size: int
@@ -480,11 +474,24 @@ class LstmCell(Op):
     def validate(self) -> None:
         for name in ("batch", "input_size", "hidden"):
             if int(getattr(self, name)) < 1:
-                raise WorkloadError(f"lstm_cell {name} must be a positive integer, got {getattr(self, name)}")
+                raise WorkloadError(f"{self.kind} {name} must be a positive integer, got {getattr(self, name)}")
 
     @property
     def output_shape(self):
         return (self.batch, self.hidden)
+
+
+@dataclass(frozen=True)
+class LstmCell(_RecurrentCell):
+    """One time step of an LSTM cell (Hochreiter & Schmidhuber 1997), batch-major.
+
+    gates = [x; h_prev]·W + b with W of (input_size + hidden) × 4·hidden; i, f, o = σ(·), g = tanh(·);
+    c = f⊙c_prev + i⊙g; h = o⊙tanh(c). Inputs: x (batch, input_size), h_prev and c_prev
+    (batch, hidden). Output: h (batch, hidden). ``bias`` is one 4·hidden vector (frameworks that keep
+    separate input and recurrent biases hold 8·hidden; their sum is what the hardware adds).
+    """
+
+    kind: ClassVar[str] = "lstm_cell"
 
     @property
     def macs(self) -> int:
@@ -505,7 +512,7 @@ class LstmCell(Op):
 
 
 @dataclass(frozen=True)
-class GruCell(Op):
+class GruCell(_RecurrentCell):
     """One time step of a GRU cell (Cho et al. 2014; PyTorch's formulation).
 
     Two products, as PyTorch computes them: gx = x·W_ih + b_ih and gh = h_prev·W_hh + b_hh (each
@@ -515,20 +522,6 @@ class GruCell(Op):
     """
 
     kind: ClassVar[str] = "gru_cell"
-    is_matrix: ClassVar[bool] = True
-    batch: int
-    input_size: int
-    hidden: int
-    bias: bool = True
-
-    def validate(self) -> None:
-        for name in ("batch", "input_size", "hidden"):
-            if int(getattr(self, name)) < 1:
-                raise WorkloadError(f"gru_cell {name} must be a positive integer, got {getattr(self, name)}")
-
-    @property
-    def output_shape(self):
-        return (self.batch, self.hidden)
 
     @property
     def macs(self) -> int:
