@@ -137,3 +137,24 @@ def test_peak_buffer_occupancy_is_reported():
     r = simulate("tpu_v1", "tpu_mlp0")
     # two 200 x 2000 int8 activations are live at once (a layer's input and output)
     assert r.extra["arch_summary"]["peak_activation_buffer_bytes"] == 2 * 200 * 2000
+
+
+def test_sustained_fraction_slows_streams_but_not_the_roofline(tmp_path):
+    # bandwidth 32 B/cycle at a sustained fraction of 0.5 streams like the 16 B/cycle case above
+    # (4 x 256 fetch + 64 + 32 + 126), while the roofline keeps the 32 B/cycle peak.
+    path = tmp_path / "half.yaml"
+    path.write_text(ARCH.format(bw=32, ub_kib=1024).replace("latency_ns: 0,", "latency_ns: 0, sustained_fraction: 0.5,"))
+    arch = load_arch(str(path))
+    assert arch.dram_bytes_per_cycle == 32 and arch.dram_sustained_bytes_per_cycle == 16
+    r = simulate(arch, fc(32, 64, 256))
+    assert layer(r).cycles == 4 * 256 + 64 + 32 + 126
+    full = simulate(toy(tmp_path, bw=32), fc(32, 64, 256))
+    assert layer(full).cycles < layer(r).cycles
+    assert r.extra["arch_summary"]["dram_bandwidth_gbps"] == 32
+
+
+@pytest.mark.parametrize("value", ["0", "1.5", "fast"])
+def test_bad_sustained_fraction_names_the_field(value):
+    with pytest.raises(SpecError) as info:
+        load_arch("tpu_v1", [f"dram.sustained_fraction={value}"])
+    assert info.value.field == "dram.sustained_fraction"

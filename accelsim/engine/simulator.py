@@ -54,7 +54,7 @@ class _Machine:
         }
         self.dram = simpy.Resource(env, capacity=1)
         self.host = simpy.Resource(env, capacity=1)
-        self.dram_bytes_per_cycle = arch.dram_bytes_per_cycle
+        self.dram_bytes_per_cycle = arch.dram_sustained_bytes_per_cycle
         self.dram_latency = int(math.ceil(arch.dram.latency_ns * arch.clock_mhz / 1e3))
         link = arch.host_link
         self.host_bytes_per_cycle = (link.bandwidth_gbps * 1e9 / (arch.clock_mhz * 1e6)) if link else 0.0

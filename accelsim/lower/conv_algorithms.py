@@ -162,7 +162,7 @@ def plan(algorithm: str, op: O.Conv2d, arch: ArchSpec, fetch_bytes_per_element: 
     gemm, macs, tiles = _gemm_for(algorithm, op, fetch_bytes_per_element, rate)
     weight_elements = gemm.count * gemm.k * gemm.n
     compute = _array_cycles(gemm, arch)
-    fetch = weight_elements * fetch_bytes_per_element / arch.dram_bytes_per_cycle if fetch_bytes_per_element else 0.0
+    fetch = weight_elements * fetch_bytes_per_element / arch.dram_sustained_bytes_per_cycle if fetch_bytes_per_element else 0.0
     transform_ops = 0
     if algorithm in WINOGRAD:
         w = WINOGRAD[algorithm]

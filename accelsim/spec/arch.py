@@ -165,6 +165,10 @@ class DramSpec:
     latency_ns: float = spec_field(100.0, doc="access latency in ns", min=0, max=1e9)
     channels: int = spec_field(1, doc="independent channels", min=1, max=4096)
     holds: tuple[str, ...] = spec_field(("weights", "activations"), doc="tensors that live here", choices=TENSOR_KINDS)
+    sustained_fraction: float = spec_field(
+        1.0, doc="fraction of the peak bandwidth that long streaming transfers sustain (refresh, row and bank "
+                 "overheads); the engine moves data at bandwidth_gbps x this, rooflines use the peak",
+        min=1e-3, max=1.0)
 
 
 @dataclass(frozen=True)
@@ -237,4 +241,10 @@ class ArchSpec:
 
     @property
     def dram_bytes_per_cycle(self) -> float:
+        """Peak DRAM bytes per reference cycle (the roofline's slope)."""
         return self.dram.bandwidth_gbps * 1e9 / (self.clock_mhz * 1e6)
+
+    @property
+    def dram_sustained_bytes_per_cycle(self) -> float:
+        """DRAM bytes per reference cycle that transfers actually get (peak x sustained_fraction)."""
+        return self.dram_bytes_per_cycle * self.dram.sustained_fraction

@@ -18,31 +18,45 @@ def _tpu_section(figures: Path, rel: str) -> tuple[list[str], dict]:
 
     rows = validate_tpu_v1()
     out = ["## TPU v1 against Table 3 of Jouppi et al. (ISCA 2017)", "",
-           "Config: `archs/tpu_v1.yaml`, one config for all six apps (no per-app settings). Workloads: the",
+           "Config: `archs/tpu_v1.yaml`, one config for all six apps (no per-app settings; its one calibrated",
+           "parameter, `dram.sustained_fraction`, is the same for every app and says so). Workloads: the",
            "`tpu_*` stand-ins (Table 1's layer counts, weights and batch; layer widths invented, see their",
            "docstrings). Percentages are of cycles excluding host transfers, as the paper's are. TOPS are",
-           "2 x MACs over those cycles.", "",
-           "| app | TOPS published | TOPS simulated | error | " + " | ".join(f"{ROW_LABELS[r]} pub / sim" for r in ("useful_macs", *ROWS))
-           + " | dominant cause pub / sim |",
-           "|---|---|---|---|" + "---|" * (len(ROWS) + 1) + "---|"]
-    errors = []
+           "2 x MACs over those cycles. \"TOPS from counters\" is Table 3's useful-MAC row times the 92 TOPS",
+           "peak: the throughput the hardware counters imply (see the note below the table).", "",
+           "| app | TOPS published | TOPS simulated | error | TOPS from counters | error vs counters | "
+           + " | ".join(f"{ROW_LABELS[r]} pub / sim" for r in ("useful_macs", *ROWS)) + " | dominant cause pub / sim |",
+           "|---|---|---|---|---|---|" + "---|" * (len(ROWS) + 1) + "---|"]
+    errors, counter_errors = [], []
     for row in rows:
         errors.append(abs(row.tops_error_pct))
+        counter_errors.append(abs(row.counter_error_pct))
         cells = " | ".join(f"{row.published[r]:.1f} / {row.simulated[r]:.1f}" for r in ("useful_macs", *ROWS))
         match = "yes" if row.dominant_published == row.dominant_simulated else "**no**"
-        out.append(f"| {row.app} | {row.published_tops:.1f} | {row.simulated_tops:.2f} | {row.tops_error_pct:+.1f} % | {cells} | "
+        out.append(f"| {row.app} | {row.published_tops:.1f} | {row.simulated_tops:.2f} | {row.tops_error_pct:+.1f} % | "
+                   f"{row.counter_tops:.1f} | {row.counter_error_pct:+.1f} % | {cells} | "
                    f"{ROW_LABELS[row.dominant_published]} / {ROW_LABELS[row.dominant_simulated]} ({match}) |")
     mae = sum(errors) / len(errors)
     within = sum(e <= 20 for e in errors)
-    out += ["", f"Mean absolute TOPS error: **{mae:.1f} %** (target ≤ 10 %); apps within 20 %: **{within} of {len(rows)}**; "
-            f"dominant cause matches in {sum(r.dominant_published == r.dominant_simulated for r in rows)} of {len(rows)}.", ""]
+    counter_mae = sum(counter_errors) / len(counter_errors)
+    out += ["", f"Mean absolute TOPS error: **{mae:.1f} %** (target ≤ 10 %); apps within 20 %: **{within} of {len(rows)}** "
+            f"(target 6 of 6): **target missed**; dominant cause matches in "
+            f"{sum(r.dominant_published == r.dominant_simulated for r in rows)} of {len(rows)}." if mae > 10 or within < len(rows) else
+            f"Mean absolute TOPS error: **{mae:.1f} %**; apps within 20 %: **{within} of {len(rows)}**.",
+            f"Against the TOPS the counters imply: mean absolute error {counter_mae:.1f} %, "
+            f"{sum(e <= 20 for e in counter_errors)} of {len(rows)} within 20 %.", ""]
     out += ["Reasons for errors above 10 %:", ""]
     for row in rows:
         if abs(row.tops_error_pct) > 10:
             out.append(f"- {row.app}: {_tpu_reason(row)}")
+    impossible = [r.app for r in rows if max(r.counter_tops, r.published_tops) > 1.5 * min(r.counter_tops, r.published_tops)]
     out += ["", "Note on the published table itself: its TOPS row is not the useful-MAC row times the 92 TOPS peak",
-            "(" + ", ".join(f"{app} {TPU_V1_PEAK_TOPS * r.published['useful_macs'] / 100:.1f} vs {r.published_tops}" for app, r in
-                            ((r.app, r) for r in rows)) + "), so both cannot be matched at once by any timing model.", ""]
+            "(" + ", ".join(f"{r.app} {r.counter_tops:.1f} vs {r.published_tops}" for r in rows) + "). Where the two",
+            "differ by more than a factor 1.5 (" + (", ".join(impossible) or "none") + ") no simulated value can be within",
+            "20 % of both. accelsim models the mechanisms the counters measure; the largest it does not reproduce is",
+            "the non-matrix time of the MLPs and LSTMs (" + ", ".join(
+                f"{r.app} {r.published['non_matrix']:.1f} % counted vs {r.simulated['non_matrix']:.1f} % simulated"
+                for r in rows if r.app.startswith(("MLP", "LSTM"))) + ").", ""]
     figures.mkdir(parents=True, exist_ok=True)
     simulated = {row.app: app_point(row.result, load_workload(row.workload)) for row in rows}
     save_figure(tpu_paper_roofline_figure(simulated=simulated), figures / "tpu_v1_roofline.png")
@@ -52,17 +66,19 @@ def _tpu_section(figures: Path, rel: str) -> tuple[list[str], dict]:
 
 def _tpu_reason(row) -> str:
     sim, pub = row.simulated, row.published
-    if sim["weight_stall"] + sim["weight_shift"] > 50 and row.simulated_tops > row.published_tops:
-        return ("simulated faster than measured: in the model every weight tile streams at the full 34 GB/s "
-                "and the layer widths of the stand-in are invented; the paper's counters show "
-                f"{pub['non_matrix']:.1f} % non-matrix time (RAW syncs, input stalls) that the stand-in does not reproduce "
-                f"(simulated {sim['non_matrix']:.1f} %)")
-    if row.simulated_tops < row.published_tops:
-        return (f"simulated slower: non-matrix {sim['non_matrix']:.1f} % vs {pub['non_matrix']:.1f} % published; the "
-                "activation pipeline's per-layer tail and the stand-in's invented shapes (padding waste in array "
-                "folds) cost more than the real app did")
-    return (f"the stand-in's invented shapes give array active {sim['array_active']:.1f} % vs {pub['array_active']:.1f} % "
-            "published")
+    fill_sim = 100 * sim["useful_macs"] / sim["array_active"] if sim["array_active"] else 0.0
+    fill_pub = 100 * pub["useful_macs"] / pub["array_active"] if pub["array_active"] else 0.0
+    faster = "faster" if row.simulated_tops > row.published_tops else "slower"
+    if abs(row.counter_error_pct) <= 10:
+        return (f"simulated {faster} than the TOPS row but within {abs(row.counter_error_pct):.0f} % of the "
+                f"{row.counter_tops:.1f} TOPS its counters imply; Table 3's TOPS row is "
+                f"{row.table_inconsistency_pct:+.0f} % from its own useful-MAC row")
+    if abs(fill_sim - fill_pub) > 10:
+        return (f"the stand-in's invented shapes fill the array differently: useful / active MACs {fill_sim:.0f} % "
+                f"simulated vs {fill_pub:.0f} % in Table 3; non-matrix {sim['non_matrix']:.1f} % vs "
+                f"{pub['non_matrix']:.1f} % published")
+    return (f"simulated {faster}: non-matrix {sim['non_matrix']:.1f} % vs {pub['non_matrix']:.1f} % published "
+            "(RAW syncs and PCIe input stalls are not modelled beyond the layer boundaries)")
 
 
 def _nvdla_section() -> tuple[list[str], dict]:

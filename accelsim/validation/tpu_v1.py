@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from ..api import simulate
 from ..report.results import RunResult
-from .published import TPU_V1_TABLE3
+from .published import TPU_V1_PEAK_TOPS, TPU_V1_TABLE3
 
 ROWS = ("array_active", "weight_stall", "weight_shift", "non_matrix")
 
@@ -23,6 +23,20 @@ class TpuAppRow:
     @property
     def tops_error_pct(self) -> float:
         return 100.0 * (self.simulated_tops - self.published_tops) / self.published_tops
+
+    @property
+    def counter_tops(self) -> float:
+        """The TOPS Table 3's counters imply: its useful-MAC row times the 92 TOPS peak."""
+        return TPU_V1_PEAK_TOPS * self.published["useful_macs"] / 100.0
+
+    @property
+    def counter_error_pct(self) -> float:
+        return 100.0 * (self.simulated_tops - self.counter_tops) / self.counter_tops
+
+    @property
+    def table_inconsistency_pct(self) -> float:
+        """How far Table 3's TOPS row is from its own useful-MAC row (percent of the latter)."""
+        return 100.0 * (self.published_tops - self.counter_tops) / self.counter_tops
 
     @property
     def dominant_published(self) -> str:
