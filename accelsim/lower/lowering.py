@@ -53,6 +53,18 @@ def fusable_name(op: O.Op) -> str | None:
     return None
 
 
+def concat_in_place(layer: Layer, arch: ArchSpec, producer_unit: dict[str, str]) -> bool:
+    """Whether ``layer`` is a channel concat the producers build in place: with ``concat`` in
+    ``matrix_unit.fused_ops`` each producing matrix task's output pipeline writes its result at its
+    channel offset of the concatenated tensor (NVDLA: the branch outputs of an inception module are
+    written into one surface), so the concat itself moves nothing. ``producer_unit``: the unit of
+    the task producing each input layer."""
+    op = layer.op
+    return (isinstance(op, O.DataMovement) and op.func == "concat" and arch.matrix_unit is not None
+            and "concat" in arch.matrix_unit.fused_ops and bool(layer.inputs)
+            and all(producer_unit.get(i) == "matrix" for i in layer.inputs))
+
+
 def _group_tasks(workload: Workload, arch: ArchSpec) -> list[list[Layer]]:
     """Split layers into fused groups: a matrix op plus the chain its output pipeline absorbs."""
     fused_ops = set(arch.matrix_unit.fused_ops) if arch.matrix_unit else set()
@@ -212,6 +224,9 @@ def _lower_group(group: list[Layer], ctx: _Context, task_of: dict[str, str], uni
         notes.extend(pipe.notes)
     elif isinstance(head.op, O.Input) or (isinstance(head.op, O.DataMovement) and not head.op.copies):
         unit = "none"
+    elif concat_in_place(head, arch, {i: unit_of.get(task_of[i], "none") for i in head.inputs}):
+        unit = "none"
+        notes.append("concat built in place: each producer writes its output at its channel offset")
     else:
         unit = "vector"
         for layer in group:

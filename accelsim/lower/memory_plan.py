@@ -4,7 +4,8 @@ Walk the tasks in program order keeping the set of live activation tensors (prod
 consumers still to run) in the buffer that holds ``activations``. A task's output stays on chip
 if it fits beside what is live; otherwise it is written to DRAM and its consumers read it back.
 Graph inputs arrive over the host link; outputs nobody consumes return over it. Relabellings
-(reshape, flatten: unit "none") live wherever their input lives.
+(reshape, flatten, a concat built in place: unit "none") live wherever their inputs live and load
+nothing; their consumers load them if they are off chip.
 
 Tiling driven by capacity: a task whose input and output together exceed the buffer is split
 into ``tiles`` chunks along its rows (M: batch x pixels), each at most half the buffer (the other
@@ -40,7 +41,7 @@ def place_activations(tasks: tuple[Task, ...], arch: ArchSpec) -> tuple[Task, ..
         input_bytes = t.input_bytes
         for dep in t.deps:
             input_bytes += out_bytes[dep]
-            if not resident.get(dep, False):
+            if not resident.get(dep, False) and t.unit != "none":  # a relabelling moves nothing
                 loads.append(Transfer(f"input:{dep}", "dram", buffer_name, out_bytes[dep]))
         on_chip = sum(live.values())
         fits = act_mem is not None and on_chip + t.output_bytes <= capacity

@@ -14,7 +14,8 @@ from .schema import spec_field
 DATAFLOWS = ("ws", "os", "is")
 TENSOR_KINDS = ("weights", "activations", "partial_sums", "inputs", "outputs")
 DRAM_KINDS = ("ddr3", "ddr4", "lpddr4", "lpddr5", "gddr5", "gddr6", "hbm", "hbm2", "hbm2e", "hbm3", "hbm3e", "sram")
-FUSABLE = ("bias", "batch_norm", "relu", "relu6", "sigmoid", "tanh", "gelu", "silu", "pool", "residual_add", "lrn")
+FUSABLE = ("bias", "batch_norm", "relu", "relu6", "sigmoid", "tanh", "gelu", "silu", "pool", "residual_add", "lrn",
+           "concat")
 #: convolution algorithms a matrix unit may run (accelsim/lower/conv_algorithms.py, docs/operators.md)
 CONV_ALGORITHMS = ("im2col", "direct", "channel_extension", "winograd_f2", "winograd_f4")
 #: engine resources a fixed-function unit may not be named after

@@ -85,7 +85,7 @@ def _nvdla_section() -> tuple[list[str], dict]:
     if "nvdla_full" not in shipped_archs():
         return (["## NVDLA nv_full against NVIDIA's performance spreadsheet", "",
                  "Not run: `archs/nvdla_full.yaml` is not shipped yet.", ""], {})
-    from .nvdla import validate_nvdla
+    from .nvdla import miss_reason, validate_nvdla
 
     rows = validate_nvdla()
     out = ["## NVDLA nv_full against NVIDIA's performance spreadsheet", "",
@@ -99,11 +99,15 @@ def _nvdla_section() -> tuple[list[str], dict]:
         out.append(f"| {r.network} | {r.published_ms:.3f} / {r.simulated_ms:.3f} | {r.published_fps:.1f} / {r.simulated_fps:.1f} | "
                    f"{r.fps_error_pct:+.1f} % | {r.published_hw_util_pct:.1f} / {r.simulated_hw_util_pct:.1f} | "
                    f"{r.hw_util_error_pp:+.1f} | {r.published_net_util_pct:.1f} / {r.simulated_net_util_pct:.1f} |")
+    out += ["", "Cross-check: the spreadsheet's stated per-layer rule evaluated without the simulator "
+            "(`spreadsheet_rule_cycles` in accelsim/validation/nvdla.py: max of atomic-padded MAC cycles and "
+            "weights + input + output bytes at 10 GB/s, every byte through DRAM): "
+            + ", ".join(f"{r.network} {r.rule_ms:.3f} ms" for r in rows) + "."]
     misses = [r for r in rows if abs(r.fps_error_pct) > 15 or abs(r.hw_util_error_pp) > 5]
     out += ["", f"Targets: FPS within 15 % and HW MAC utilization within 5 points: met for "
             f"{len(rows) - len(misses)} of {len(rows)} networks."]
     for r in misses:
-        out.append(f"- {r.network}: FPS {r.fps_error_pct:+.1f} %, HW util {r.hw_util_error_pp:+.1f} points.")
+        out.append(f"- {r.network}: FPS {r.fps_error_pct:+.1f} %, HW util {r.hw_util_error_pp:+.1f} points: {miss_reason(r)}.")
     out.append("")
     return out, {"nvdla_misses": len(misses)}
 
