@@ -89,7 +89,6 @@ def grid_params(params: EnergyParams, arch: ArchSpec) -> EnergyParams:
 
 def grid_task_activity(task: Task, record, arch: ArchSpec, prec: Precision) -> tuple[TaskActivity, dict[str, float], float]:
     """(activity, LNS ops by class, link byte-hops) of one task on the grid."""
-    grid = arch.simd_grid
     e = prec.bytes
     mem = arch.memory_holding("activations")
     local = mem.name if mem else None

@@ -148,8 +148,8 @@ def grid_gemm_timing(gemm: GemmWork, grid: SimdGridSpec, elem_bytes: float, dram
     mp, (arith, link, step, grid_total) = best
     steps = gemm.count * gemm.k
     fill = grid_total - steps * step
-    fetch_bytes = int(math.ceil(gemm.k * gemm.n * gemm.fetch_bytes_per_element)) * gemm.count
-    fetch_cycles = int(math.ceil(fetch_bytes / dram_bytes_per_cycle)) if fetch_bytes and dram_bytes_per_cycle > 0 else 0
+    fetch_bytes = math.ceil(gemm.k * gemm.n * gemm.fetch_bytes_per_element) * gemm.count
+    fetch_cycles = math.ceil(fetch_bytes / dram_bytes_per_cycle) if fetch_bytes and dram_bytes_per_cycle > 0 else 0
     stall = max(0, fetch_cycles - grid_total)
     byte_hops = gemm.count * elem_bytes * (gemm.m * gemm.k * mp.a_hops + gemm.k * gemm.n * mp.b_hops)
     return GridGemmTiming(
