@@ -15,9 +15,11 @@ from dataclasses import dataclass
 import simpy
 
 from ..lower.work import Program, Task, Transfer
+from ..precision import get_precision
 from ..report.results import TimelineEvent
 from ..spec.arch import ArchSpec
 from .matrix import MatrixTiming, matrix_timing
+from .simd_grid import GridGemmTiming, run_grid_gemm
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class TaskRecord:
     dram_read_bytes: int
     dram_write_bytes: int
     host_bytes: int
+    grid: GridGemmTiming | None = None  # a GEMM on a simd_grid (engine/simd_grid.py)
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,7 @@ def simulate_program(program: Program, arch: ArchSpec) -> EngineResult:
     issued_at: dict[str, int] = {}
     records: dict[str, TaskRecord] = {}
     su = arch.scalar_unit
+    elem_bytes = get_precision(program.precision).bytes
 
     def issue_stage():
         # the scalar unit issues each task's instructions in program order, running ahead of execution
@@ -169,6 +173,9 @@ def simulate_program(program: Program, arch: ArchSpec) -> EngineResult:
                     tail_start = env.now
                     yield env.timeout(exposed)
                     m.log("vector", task.name, "vector", tail_start, env.now)
+        grid = None
+        if task.unit == "grid":
+            grid = yield from run_grid_gemm(m, task, arch.simd_grid, elem_bytes)
         if task.vector_cycles:
             # a named vector-like unit (NVDLA PDP, CDP) is its own resource, working beside the others
             unit_name = task.subunit or "vector"
@@ -186,10 +193,11 @@ def simulate_program(program: Program, arch: ArchSpec) -> EngineResult:
         for tr in task.stores:
             last = tr if tiles == 1 or tr.dst != "dram" else dataclasses.replace(tr, nbytes=-(-tr.nbytes // tiles))
             yield from m.move(task, last, "output_stall")
-        dram_read = sum(tr.nbytes for tr in task.loads if tr.src == "dram") + (timing.fetch_bytes if timing else 0)
+        dram_read = (sum(tr.nbytes for tr in task.loads if tr.src == "dram") + (timing.fetch_bytes if timing else 0)
+                     + (grid.fetch_bytes if grid else 0))
         dram_write = sum(tr.nbytes for tr in task.stores if tr.dst == "dram")
         host = sum(tr.nbytes for tr in task.loads + task.stores if "host" in (tr.src, tr.dst))
-        records[task.name] = TaskRecord(task.name, ready, start, env.now, timing, dram_read, dram_write, host)
+        records[task.name] = TaskRecord(task.name, ready, start, env.now, timing, dram_read, dram_write, host, grid)
         done[task.name].succeed()
 
     env.process(issue_stage())

@@ -271,6 +271,10 @@ def _lower_group(group: list[Layer], ctx: _Context, task_of: dict[str, str], uni
 
 def lower(workload: Workload, arch: ArchSpec, precision: str | None = None) -> Program:
     """Turn ``workload`` into a :class:`Program` for ``arch`` at ``precision`` (default: the arch's)."""
+    if arch.simd_grid is not None:  # a grid of LNS SIMD cores: its own lowering (grid_lowering.py)
+        from .grid_lowering import lower_for_grid
+
+        return lower_for_grid(workload, arch, precision)
     mu = arch.matrix_unit
     prec_name = precision or (mu.default_precision if mu else "fp32")
     prec = get_precision(prec_name)

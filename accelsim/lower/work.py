@@ -67,6 +67,9 @@ class Task:
     #: activation tiles streamed through the buffer when input + output exceed it (1: no tiling);
     #: tile i+1 loads and tile i-1 stores while tile i computes (double buffering)
     tiles: int = 1
+    #: actions of vector work on a SIMD grid (accelsim/engine/simd_grid.py): element ops by LNS class
+    #: (log_multiply, log_add, compare, function) and "link_byte_hops"; empty on other archs
+    grid_actions: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)

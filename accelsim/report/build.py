@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+from ..costs import lns_grid
 from ..costs.energy import Activity, energy_by_component, energy_params
 from ..engine.activity import task_activity
 from ..engine.attribution import attribute
@@ -27,6 +28,12 @@ def build_result(arch: ArchSpec, workload: Workload, program: Program, engine: E
     prec = get_precision(program.precision)
     params = energy_params(arch.technology.process_nm, arch.dram.kind,
                            {m.name: m.size_kib for m in arch.memories}, arch.energy)
+    grid = arch.simd_grid
+    if grid is not None:  # a grid of LNS SIMD cores: its own per-action energies (costs/lns_grid.py)
+        peak = grid.peak_macs_per_cycle
+        params = lns_grid.grid_params(params, arch)
+        grid_pj = lns_grid.grid_energies(grid, prec, arch.technology.process_nm, params.wire_pj_per_byte_mm)
+        lns_total: dict[str, float] = {}
     by_task: dict[str, list] = {}
     for event in engine.timeline:
         by_task.setdefault(event.layer, []).append(event)
@@ -38,16 +45,23 @@ def build_result(arch: ArchSpec, workload: Workload, program: Program, engine: E
         start, end = rec.ready_cycle, rec.end_cycle
         cycles = end - start
         causes = attribute(by_task.get(task.name, ()), start, end)
-        act = adjust_activity(task, task_activity(task, rec, arch, prec.bytes), arch)
-        sram_read, sram_write = act.sram_bytes(buffers)
-        dram_bytes = act.dram_bytes
-        activity = Activity(
-            macs_by_precision={prec.name: act.macs} if act.macs else {},
-            vector_ops_by_precision={prec.name: act.vector_ops} if act.vector_ops else {},
-            register_file_bytes=act.register_file_bytes,
-            sram_read_bytes=sram_read, sram_write_bytes=sram_write, dram_bytes=dram_bytes)
         seconds = cycles / clock_hz
-        energy = energy_by_component(params, activity, arch.technology.static_power_w, seconds)
+        if grid is not None:
+            act, ops, hops = lns_grid.grid_task_activity(task, rec, arch, prec)
+            energy, lns_j = lns_grid.grid_task_energy(params, grid_pj, act, ops, hops, grid.core_pitch_mm, buffers,
+                                                      arch.technology.static_power_w, seconds)
+            _add(lns_total, lns_j)
+            dram_bytes = act.dram_bytes
+        else:
+            act = adjust_activity(task, task_activity(task, rec, arch, prec.bytes), arch)
+            sram_read, sram_write = act.sram_bytes(buffers)
+            dram_bytes = act.dram_bytes
+            activity = Activity(
+                macs_by_precision={prec.name: act.macs} if act.macs else {},
+                vector_ops_by_precision={prec.name: act.vector_ops} if act.vector_ops else {},
+                register_file_bytes=act.register_file_bytes,
+                sram_read_bytes=sram_read, sram_write_bytes=sram_write, dram_bytes=dram_bytes)
+            energy = energy_by_component(params, activity, arch.technology.static_power_w, seconds)
         _add(dynamic_total, {k: v for k, v in energy.items() if k != "static"})
         compute_cycles_at_peak = (task.macs / peak) if (task.macs and peak) else task.vector_cycles
         memory_cycles = dram_bytes / dram_per_cycle if dram_per_cycle else 0.0
@@ -59,6 +73,8 @@ def build_result(arch: ArchSpec, workload: Workload, program: Program, engine: E
             mt = rec.matrix
             extra.update(folds=mt.folds, mapping_efficiency=round(mt.used_pe_sum / (mt.folds * arch.matrix_unit.rows * arch.matrix_unit.cols), 6) if mt.folds else 0.0,
                          gemm={"m": task.gemm.m, "k": task.gemm.k, "n": task.gemm.n, "count": task.gemm.count})
+        if rec.grid is not None:
+            extra["grid"] = lns_grid.timing_summary(rec.grid, grid, task.gemm)
         if task.conv_algorithm:
             extra["conv_algorithm"] = task.conv_algorithm
         if task.dense_equivalent_macs and task.dense_equivalent_macs != task.macs:
@@ -94,6 +110,8 @@ def build_result(arch: ArchSpec, workload: Workload, program: Program, engine: E
         "network_mac_utilization": (sum(t.dense_equivalent_macs or t.macs for t in program.tasks) / (peak * total_cycles))
         if (peak and total_cycles) else 0.0,
     }
+    if grid is not None:
+        summary["simd_grid"] = lns_grid.run_summary(grid, grid_pj, lns_total)
     return RunResult(arch=arch.name, workload=workload.name, batch=workload.batch, precision=program.precision,
                      clock_mhz=arch.clock_mhz, totals=totals, layers=tuple(layers), timeline=engine.timeline,
                      extra={"arch_summary": summary})

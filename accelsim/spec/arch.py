@@ -10,6 +10,7 @@ from ..errors import AccelsimError, Location, SpecError
 from ..precision import PRECISIONS, get_precision
 from ..sparsity.spec import SparsityHardwareSpec
 from .schema import spec_field
+from .simd_grid import SimdGridSpec
 
 DATAFLOWS = ("ws", "os", "is")
 TENSOR_KINDS = ("weights", "activations", "partial_sums", "inputs", "outputs")
@@ -196,10 +197,15 @@ class ArchSpec:
     function_units: tuple[FunctionUnitSpec, ...] = spec_field(
         (), doc="fixed-function vector-like units (NVDLA PDP, CDP) that run only the functions they list")
     sparsity: SparsityHardwareSpec | None = spec_field(None, doc="sparse storage formats, gating, skipping, structured unit (docs/sparsity.md)")
+    simd_grid: SimdGridSpec | None = spec_field(
+        None, doc="a grid of LNS SIMD cores with local memory and nearest-neighbour links (docs/lns_s1.md); "
+        "replaces matrix_unit, vector_unit and function_units")
 
     def check(self, where: Location | None, path: str) -> None:
-        if self.matrix_unit is None and self.vector_unit is None:
-            raise SpecError("an architecture needs a matrix_unit or a vector_unit", where, path or "<root>")
+        if self.simd_grid is not None:
+            self._check_grid(where)
+        elif self.matrix_unit is None and self.vector_unit is None:
+            raise SpecError("an architecture needs a matrix_unit, a vector_unit or a simd_grid", where, path or "<root>")
         names = [m.name for m in self.memories]
         dup = {n for n in names if names.count(n) > 1}
         if dup:
@@ -222,9 +228,29 @@ class ArchSpec:
                         f"{mem.name} holds weights but is smaller than one {mu.rows}x{mu.cols} weight tile "
                         f"({tile_bytes / 1024:g} KiB at {narrowest * 8:g}-bit)", where, f"memories[{i}].size_kib")
 
+    def _check_grid(self, where: Location | None) -> None:
+        """A simd_grid does all the work: no other compute units; its local memories (rows x cols
+        x local_memory_kib) are the one on-chip buffer, listed in ``memories``."""
+        for other in ("matrix_unit", "vector_unit", "sparsity"):
+            if getattr(self, other) is not None:
+                raise SpecError(f"an architecture with a simd_grid has no {other} (the grid's cores do all the work)",
+                                where, other)
+        if self.function_units:
+            raise SpecError("an architecture with a simd_grid has no function_units", where, "function_units")
+        grid = self.simd_grid
+        expected = grid.cores * grid.local_memory_kib
+        for i, mem in enumerate(self.memories):
+            if "activations" in mem.holds and abs(mem.size_kib - expected) > 1e-9 * expected:
+                raise SpecError(
+                    f"{mem.name} is the grid's local memories together: expected {expected:g} KiB "
+                    f"({grid.rows} x {grid.cols} cores x {grid.local_memory_kib:g} KiB), got {mem.size_kib:g}",
+                    where, f"memories[{i}].size_kib")
+
     @property
     def clock_mhz(self) -> float:
-        """Reference clock of the run (the matrix unit's, else the vector unit's)."""
+        """Reference clock of the run (the matrix unit's, else the grid's, else the vector unit's)."""
+        if self.simd_grid is not None:
+            return self.simd_grid.clock_mhz
         if self.matrix_unit is not None:
             return self.matrix_unit.clock_mhz
         return self.vector_unit.clock_mhz or 1000.0
@@ -236,6 +262,8 @@ class ArchSpec:
         return None
 
     def supported_precisions(self) -> tuple[str, ...]:
+        if self.simd_grid is not None:
+            return (self.simd_grid.precision,)
         if self.matrix_unit is not None:
             return tuple(self.matrix_unit.precisions)
         return tuple(PRECISIONS)
