@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ..errors import AccelsimError, Location
 from ..workload import ops as O
+from ..workload.graph import Workload
 from ..workload.registry import builtin_workloads, load_workload
 from .gpu_model import (
     DERATED,
@@ -170,7 +171,7 @@ def read_published_csv(path: str | Path) -> tuple[PublishedResult, ...]:
 
 
 def predicted_per_gpu(result: PublishedResult, model: str, params: DeratedParams = DERATED,
-                      spec: GpuSpec | None = None, workload=None) -> float:
+                      spec: GpuSpec | None = None, workload: Workload | None = None) -> float:
     """The model's throughput for one GPU, in the row's unit (samples/s or 10^12 FLOP/s).
 
     ``spec`` and ``workload`` may be passed in to reuse a loaded GPU config or built workload.
@@ -212,7 +213,7 @@ class PublishedError:
 def published_errors(results: Iterable[PublishedResult], params: DeratedParams = DERATED) -> list[PublishedError]:
     """Both models' predictions for every row, in row order (workloads built once per name and batch)."""
     specs: dict[str, GpuSpec] = {}
-    workloads: dict[tuple[str, int], object] = {}
+    workloads: dict[tuple[str, int], Workload] = {}
     out = []
     for result in results:
         spec = specs.setdefault(result.gpu, load_gpu_spec(result.gpu))
