@@ -4,7 +4,7 @@
 
 Runs archs/eie_like.yaml on fc6/fc7/fc8 of the zoo's AlexNet (batch 1) at 10 % weight density and
 30 % activation density through lower -> apply_sparsity -> engine, splits the energy into DRAM,
-SRAM, compute and register file, and rebuilds EIE's savings cascade (DRAM->SRAM, sparsity, weight
+SRAM, compute and PE registers, and rebuilds EIE's savings cascade (DRAM->SRAM, sparsity, weight
 sharing, zero-activation skipping) from five runs that switch one feature each. The report is
 deterministic: the same code gives the same bytes.
 """
@@ -74,9 +74,12 @@ class Run:
         return sum(self.energy_j.values())
 
     def group(self, name: str) -> float:
-        """Energy of one group: dram, sram, compute (MACs + vector ops), register_file."""
+        """Energy of one group: dram, sram, compute (MACs + vector ops), registers (PE pipeline
+        registers + register file)."""
         if name == "sram":
             return sum(v for k, v in self.energy_j.items() if k.startswith("sram:"))
+        if name == "registers":
+            return self.energy_j.get("pipeline_registers", 0.0) + self.energy_j.get("register_file", 0.0)
         return self.energy_j.get(name, 0.0)
 
 
@@ -199,8 +202,8 @@ def build_report() -> str:
         f"{EIE_PE_POWER_SHARES[3][1] + EIE_PE_POWER_SHARES[4][1]:.1f} % (activation read/write + queue) |"),
         (f"| compute (MACs, ReLU) | {eie.group('compute') * 1e6:.2f} | {_pct(eie.group('compute'), total)} | "
         f"{EIE_PE_POWER_SHARES[2][1]:.1f} % (arithmetic) |"),
-        (f"| register file (operands) | {eie.group('register_file') * 1e6:.2f} | "
-        f"{_pct(eie.group('register_file'), total)} | (inside the modules above) |"),
+        (f"| PE registers (operands, partial sums) | {eie.group('registers') * 1e6:.2f} | "
+        f"{_pct(eie.group('registers'), total)} | (inside the modules above) |"),
         f"| total | {total * 1e6:.2f} | 100 % | 100 % |",
         "",
         "EIE's shares are of one PE's power, which also includes clock tree and leakage that accelsim",

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+import pytest
 
 
 def test_precision_list_gives_one_variant_each_with_consistent_effects(cli):
@@ -28,3 +31,91 @@ def test_iso_area_resizes_arrays_to_the_first_design(cli):
 def test_iso_area_without_a_list_is_a_clear_error(cli):
     status, _, err = cli("compare", "--arch", "tpu_v1", "--workload", "tpu_mlp0", "--iso-area", "--gpu", "none")
     assert status == 2 and "--iso-area needs a list of precisions" in err
+
+
+def test_precision_list_tabulates_cycles_energy_area_and_study_accuracy(cli):
+    from accelsim.study.accuracy import load_study
+
+    study = load_study()
+    status, out, err = cli("compare", "--arch", "tpu_v1", "--workload", "resnet50", "--precision", "int8,bf16,fp8,lns16",
+                           "--gpu", "none", "--format", "json")
+    assert status == 0, err
+    doc = json.loads(out)
+    rows = {r["precision"]: r for r in doc["rows"]}
+    assert set(rows) == {"int8", "bf16", "fp8_e4m3", "lns16"}
+    for r in rows.values():
+        assert isinstance(r["cycles"], int) and r["cycles"] > 0
+        assert r["energy_j"] > 0 and r["area_mm2"] > 0
+    assert rows["int8"]["accuracy_arm"] == "int8"
+    assert rows["int8"]["accuracy_percent"] == pytest.approx(100 - study.errors_percent["int8"])
+    assert rows["bf16"]["accuracy_percent"] == pytest.approx(100 - study.errors_percent["bf16"])
+    assert rows["lns16"]["accuracy_arm"] == "lns-everywhere"  # the study's LNS is I7 F8 = lns16
+    assert rows["lns16"]["accuracy_percent"] == pytest.approx(100 - study.errors_percent["lns-everywhere"])
+    assert rows["fp8_e4m3"]["accuracy_arm"] == "not run" and rows["fp8_e4m3"]["accuracy_percent"] is None
+    assert "digits" in doc["accuracy_source"] and "seed 0" in doc["accuracy_source"]
+    # the table says where the accuracy comes from
+    status, out, err = cli("compare", "--arch", "tpu_v1", "--workload", "resnet50", "--precision", "int8,fp8",
+                           "--gpu", "none")
+    assert status == 0, err
+    assert "accuracy%" in out and "cycles" in out and "not run" in out
+    assert "precision study on digits" in out and "seed 0" in out
+
+
+def test_accuracy_comes_from_the_given_study_file(cli, tmp_path):
+    doc = json.loads(Path(__file__).resolve().parent.parent.joinpath("reports", "precision_study_digits.json").read_text())
+    doc["seed"] = 7
+    doc["lns_fraction_bits"] = 3
+    doc["lns_integer_bits"] = 4
+    for r in doc["results"]:
+        r["test_error_percent"] = {"int8": 12.5, "lns-everywhere": 40.0}.get(r["variant"], 1.0)
+    study = tmp_path / "study.json"
+    study.write_text(json.dumps(doc))
+    status, out, err = cli("compare", "--arch", "tpu_v1", "--workload", "tpu_mlp0", "--precision", "int8,lns16,lns8",
+                           "--gpu", "none", "--format", "json", "--accuracy-from", str(study))
+    assert status == 0, err
+    rows = {r["precision"]: r for r in json.loads(out)["rows"]}
+    assert rows["int8"]["accuracy_percent"] == pytest.approx(87.5)
+    assert rows["lns8"]["accuracy_percent"] == pytest.approx(60.0)  # the file's LNS is now I4 F3 = lns8
+    assert rows["lns16"]["accuracy_arm"] == "not run"
+    assert "seed 7" in json.loads(out)["accuracy_source"]
+
+
+def test_missing_or_bad_study_file_is_a_clear_error(cli, tmp_path):
+    status, _, err = cli("compare", "--arch", "tpu_v1", "--workload", "tpu_mlp0", "--precision", "int8,bf16",
+                         "--gpu", "none", "--accuracy-from", str(tmp_path / "nope.json"))
+    assert status == 2 and "not found" in err and "precision-study" in err and "Traceback" not in err
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"dataset": "digits"}')
+    status, _, err = cli("compare", "--arch", "tpu_v1", "--workload", "tpu_mlp0", "--precision", "int8,bf16",
+                         "--gpu", "none", "--accuracy-from", str(bad))
+    assert status == 2 and "not a precision-study result" in err
+    # 'none' drops the column
+    status, out, err = cli("compare", "--arch", "tpu_v1", "--workload", "tpu_mlp0", "--precision", "int8,bf16",
+                           "--gpu", "none", "--accuracy-from", "none")
+    assert status == 0 and "accuracy%" not in out
+
+
+def test_committed_study_file_is_what_the_documented_command_gives():
+    """Each arm trains from the same seed independently, so two fast arms rerun here must give the
+    committed errors (the whole file: `python -m accelsim precision-study --dataset digits --format json
+    --no-timings -o reports/precision_study_digits.json`, about 30 s)."""
+    pytest.importorskip("sklearn")
+    from accelsim.study.accuracy import load_study
+    from accelsim.study.precision_study import run_precision_study
+
+    committed = load_study()
+    assert (committed.dataset, committed.seed, committed.epochs, committed.hidden_units) == ("digits", 0, 30, 64)
+    fresh = run_precision_study(dataset="digits", seed=0, epochs=30, variants=("int8", "bf16"), hidden_units=64)
+    for r in fresh.results:
+        assert r.test_error_percent == committed.errors_percent[r.variant]
+
+
+def test_precision_study_no_timings_gives_the_same_bytes_twice(cli, tmp_path):
+    pytest.importorskip("sklearn")
+    outs = []
+    for name in ("a.json", "b.json"):
+        status, _, err = cli("precision-study", "--dataset", "digits", "--epochs", "2", "--variants", "int8",
+                             "--format", "json", "--no-timings", "-o", str(tmp_path / name))
+        assert status == 0, err
+        outs.append((tmp_path / name).read_bytes())
+    assert outs[0] == outs[1] and b"train_seconds" not in outs[0] and b"test_error_percent" in outs[0]

@@ -28,6 +28,7 @@ def _activity(**changes):
         "dram_bytes": 1_000_000,
         "wire_byte_mm": 5_000.0,
         "link_bytes": 4_096,
+        "pipeline_register_bits": 7_000_000,
     }
     base.update(changes)
     return Activity(**base)
@@ -94,13 +95,14 @@ def test_components_are_exact_and_sum_to_total():
     p = energy_params(28, "ddr4", BUFFERS, {})
     act = _activity()
     parts = energy_by_component(p, act, static_power_w=12.5, seconds=0.002)
-    assert list(parts) == ["compute", "register_file", "sram:unified_buffer", "sram:accumulators",
+    assert list(parts) == ["compute", "pipeline_registers", "register_file", "sram:unified_buffer", "sram:accumulators",
                            "sram:weight_fifo", "dram", "interconnect", "static"]
     assert sum(parts.values()) == total_energy_j(parts)
     pj = 1e-12
     assert parts["compute"] == pytest.approx(
         (3_000_000 * p.mac_pj["int8"] + 1_000 * p.mac_pj["bf16"] + 50_000 * p.vector_op_pj["fp32"]) * pj)
     assert parts["register_file"] == pytest.approx(2_000_000 * p.register_file_pj_per_byte * pj)
+    assert parts["pipeline_registers"] == pytest.approx(7e6 * p.pipeline_register_pj_per_bit * pj)
     assert parts["sram:accumulators"] == pytest.approx(123_456 * p.sram_write_pj_per_byte["accumulators"] * pj)
     assert parts["sram:weight_fifo"] == pytest.approx(10_000 * p.sram_read_pj_per_byte["weight_fifo"] * pj)
     assert parts["dram"] == pytest.approx(1e6 * p.dram_pj_per_byte * pj)
@@ -108,7 +110,7 @@ def test_components_are_exact_and_sum_to_total():
     assert parts["static"] == 12.5 * 0.002
     independent = math.fsum(
         [3e6 * p.mac_pj["int8"], 1e3 * p.mac_pj["bf16"], 5e4 * p.vector_op_pj["fp32"],
-         2e6 * p.register_file_pj_per_byte, 4e5 * p.sram_read_pj_per_byte["unified_buffer"],
+         2e6 * p.register_file_pj_per_byte, 7e6 * p.pipeline_register_pj_per_bit, 4e5 * p.sram_read_pj_per_byte["unified_buffer"],
          1e4 * p.sram_read_pj_per_byte["weight_fifo"],
          123_456 * p.sram_write_pj_per_byte["accumulators"], 1e6 * p.dram_pj_per_byte,
          5000 * p.wire_pj_per_byte_mm, 4096 * p.link_pj_per_byte]) * pj + 0.025

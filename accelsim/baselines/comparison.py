@@ -53,6 +53,9 @@ class Row:
     utilization: float | None
     note: str = ""
     area_mm2: float | None = None  # accelerators: the area model's estimate of the chip (costs/area.py)
+    cycles: int | None = None  # accelerators: total cycles at the arch's reference clock
+    accuracy_percent: float | None = None  # test accuracy of the matching precision-study arm, if it ran
+    accuracy_arm: str | None = None  # that arm ("int8", "lns-everywhere", ... or "not run"); None: not asked
 
 
 def _per_second(batch: int, seconds: float) -> float | None:
@@ -73,7 +76,16 @@ def accelerator_row(variant: Variant, result) -> Row:
     area, _ = arch_area_mm2(load_arch(variant.arch, variant.overrides))
     return Row(variant.name, "accelerator", result.precision, result.batch, t.seconds,
                _per_second(result.batch, t.seconds), t.energy_j, _tops(t.macs, t.seconds),
-               peak, t.utilization, variant.note, area)
+               peak, t.utilization, variant.note, area, t.cycles)
+
+
+def with_accuracy(rows: Sequence[Row], study) -> list[Row]:
+    """Accelerator rows with the test accuracy of the precision-study arm their precision maps to
+    (``study``: an :class:`accelsim.study.accuracy.StudyAccuracy`); GPU rows unchanged."""
+    from dataclasses import replace
+
+    return [replace(row, accuracy_percent=study.accuracy_percent(row.precision), accuracy_arm=study.arm_for(row.precision))
+            if row.kind == "accelerator" else row for row in rows]
 
 
 def gpu_row(spec: GpuSpec, workload: Workload, precision: str, model: str, sparse: bool = False) -> Row:
@@ -129,9 +141,11 @@ def _clean(value):
     return value
 
 
-def to_json(rows: Sequence[Row], workload: Workload, gpu_model: str) -> str:
+def to_json(rows: Sequence[Row], workload: Workload, gpu_model: str, accuracy_source: str | None = None) -> str:
     doc = {"workload": workload.name, "batch": workload.batch, "gpu_model": gpu_model,
            "rows": [{k: _clean(v) for k, v in asdict(row).items()} for row in rows]}
+    if accuracy_source:
+        doc["accuracy_source"] = accuracy_source
     return json.dumps(doc, indent=2, allow_nan=False) + "\n"
 
 
@@ -155,29 +169,41 @@ def _num(value, scale: float = 1.0, digits: int = 4) -> str:
     return f"{scaled:.{digits}g}"
 
 
-def to_table(rows: Sequence[Row], workload: Workload, gpu_model: str) -> str:
-    header = (f"{'name':<20} {'kind':<16} {'precision':<9} {'time_ms':>10} {'samples/s':>10} "
+def to_table(rows: Sequence[Row], workload: Workload, gpu_model: str, accuracy_source: str | None = None) -> str:
+    header = (f"{'name':<20} {'kind':<16} {'precision':<9} {'cycles':>11} {'time_ms':>10} {'samples/s':>10} "
               f"{'energy_mJ':>10} {'TOPS':>8} {'peak_TOPS':>9} {'util%':>6} {'vs_first':>8} {'area_mm2':>9}")
-    lines = [f"accelsim compare: {workload.name} (batch {workload.batch}); GPU model: {gpu_model}", "", header]
+    if accuracy_source:
+        header += f" {'accuracy%':>9} {'study arm':<15}"
+    lines = [f"accelsim compare: {workload.name} (batch {workload.batch}); GPU model: {gpu_model}", "", header.rstrip()]
     first = rows[0].seconds if rows else 0.0
     for row in rows:
         relative = row.seconds / first if first > 0 else None
-        lines.append(f"{row.name[:20]:<20} {row.kind[:16]:<16} {row.precision:<9} {_num(row.seconds, 1e3):>10} "
-                     f"{_num(row.throughput_per_s):>10} {_num(row.energy_j, 1e3):>10} {_num(row.tops):>8} "
-                     f"{_num(row.peak_tops):>9} {_num(row.utilization, 100, 3):>6} {_num(relative, 1, 3):>8} "
-                     f"{_num(row.area_mm2):>9}")
+        line = (f"{row.name[:20]:<20} {row.kind[:16]:<16} {row.precision:<9} "
+                f"{'-' if row.cycles is None else f'{row.cycles:,}':>11} {_num(row.seconds, 1e3):>10} "
+                f"{_num(row.throughput_per_s):>10} {_num(row.energy_j, 1e3):>10} {_num(row.tops):>8} "
+                f"{_num(row.peak_tops):>9} {_num(row.utilization, 100, 3):>6} {_num(relative, 1, 3):>8} "
+                f"{_num(row.area_mm2):>9}")
+        if accuracy_source:
+            acc = "-" if row.accuracy_percent is None else f"{row.accuracy_percent:.2f}"
+            line += f" {acc:>9} {row.accuracy_arm or '-':<15}"
+        lines.append(line.rstrip())
     notes = [f"  {row.name}: {row.note}" for row in rows if row.note]
     lines += ["", "time and energy per batch; vs_first = time / time of the first row (> 1: slower);",
               "GPU energy = TDP x time; " + GPU_MODEL_NOTES.get(gpu_model, "")]
+    if accuracy_source:
+        lines += [f"accuracy: test accuracy of the study arm with that arithmetic ('not run': no such arm), "
+                  f"from the {accuracy_source}"]
     if notes:
         lines += ["notes:", *notes]
     return "\n".join(lines) + "\n"
 
 
-def render(rows: Sequence[Row], workload: Workload, gpu_model: str, fmt: str) -> str:
-    """The comparison as ``table``, ``json`` or ``csv`` text."""
+def render(rows: Sequence[Row], workload: Workload, gpu_model: str, fmt: str,
+           accuracy_source: str | None = None) -> str:
+    """The comparison as ``table``, ``json`` or ``csv`` text; ``accuracy_source`` (a line naming the
+    precision study's dataset and seed) adds the accuracy column and says where it comes from."""
     if fmt == "json":
-        return to_json(rows, workload, gpu_model)
+        return to_json(rows, workload, gpu_model, accuracy_source)
     if fmt == "csv":
         return to_csv(rows)
-    return to_table(rows, workload, gpu_model)
+    return to_table(rows, workload, gpu_model, accuracy_source)

@@ -1,10 +1,24 @@
 """Energy model: per-action energies for one architecture and the energy of an activity.
 
-The engine counts actions (MACs by precision, vector ops, register-file/SRAM/DRAM bytes, wire
-byte-millimetres, link bytes) and calls :func:`energy_by_component`. The per-action energies come
-from :func:`energy_params`: Horowitz's 45 nm table (tables.py), derived where a format is not in
-the table (arithmetic.py), SRAM by capacity (sram.py), scaled to the node (scaling.py), with
+The engine counts actions (MACs by precision, vector ops, bits latched in the matrix unit's
+pipeline registers, register-file/SRAM/DRAM bytes, wire byte-millimetres, link bytes) and calls
+:func:`energy_by_component`. The per-action energies come from :func:`energy_params`, with
 unit-suffixed overrides taking precedence. All energies are in pJ; the results are in joules.
+
+Rules (the same for every architecture; docs/energy_and_precision.md has the numbers):
+
+- MAC and vector op: Horowitz's 45 nm table (tables.py), derived where a format is not in the
+  table (arithmetic.py), scaled to the node (scaling.py).
+- Pipeline registers: a systolic PE does not read a register file per MAC; it latches the
+  operands that move through it and the partial sum it passes on (engine/activity.py counts the
+  bits). Each latched bit costs Aladdin's register-to-32-bit-add energy ratio times Horowitz's
+  32-bit add (tables.py: 4.3 fJ at 45 nm), scaled to the node.
+- Register file: Horowitz's 32-bit access (for PEs that do read a register file; the systolic
+  matrix units of the shipped configs do not).
+- SRAM: one bank's access by the bank's capacity plus the H-tree wire from the bank to the
+  buffer's port (sram.py); a buffer's banks come from its spec (``banks``), and a floorplan that
+  puts each bank beside its consumer gives the wire length as ``sram_wire_mm:<buffer>``.
+- DRAM by interface kind, off-chip links, on-chip wires: tables.py.
 """
 from __future__ import annotations
 
@@ -17,12 +31,14 @@ from types import MappingProxyType
 from ..errors import AccelsimError, did_you_mean
 from ..precision import PRECISIONS, Precision, get_precision
 from . import arithmetic, scaling, tables
-from .sram import sram_pj_per_byte_45nm
+from .area import sram_mm2_per_mib
+from .sram import htree_mm, sram_pj_per_byte_45nm
 
 PJ = 1e-12  # joules per picojoule
 BUFFER_KEYS = ("sram_pj_per_byte", "sram_read_pj_per_byte", "sram_write_pj_per_byte")
-SCALAR_KEYS = ("register_file_pj_per_byte", "dram_pj_per_byte", "wire_pj_per_byte_mm",
-               "link_pj_per_byte")
+SCALAR_KEYS = ("register_file_pj_per_byte", "pipeline_register_pj_per_bit", "dram_pj_per_byte",
+               "wire_pj_per_byte_mm", "link_pj_per_byte")
+DISTANCE_KEY = "sram_wire_mm"  # mm between a buffer's banks and its port (not an energy)
 
 
 @dataclass(frozen=True)
@@ -37,6 +53,7 @@ class Activity:
     dram_bytes: int  # bytes read + written off chip
     wire_byte_mm: float = 0.0  # bytes moved times millimetres travelled on chip
     link_bytes: int = 0  # bytes over chip-to-chip links
+    pipeline_register_bits: int = 0  # bits latched in the matrix unit's PE pipeline registers
 
 
 @dataclass(frozen=True)
@@ -49,12 +66,14 @@ class EnergyParams:
     mac_pj: Mapping[str, float]  # per MAC, by precision name
     vector_op_pj: Mapping[str, float]  # per vector op, by precision name
     register_file_pj_per_byte: float
+    pipeline_register_pj_per_bit: float
     sram_read_pj_per_byte: Mapping[str, float]  # by buffer name
     sram_write_pj_per_byte: Mapping[str, float]
     dram_pj_per_byte: float
     wire_pj_per_byte_mm: float
     link_pj_per_byte: float
     overridden: tuple[str, ...] = field(default=())  # override names applied
+    sram_wire_mm: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))  # mm, by buffer
 
     def mac_energy_pj(self, precision: str) -> float:
         """Energy of one MAC in ``precision`` (any registry name, alias or lns_i<I>f<F>)."""
@@ -85,25 +104,27 @@ def override_names(buffers: Mapping[str, float]) -> list[str]:
     """Every accepted override name for an architecture with these buffers."""
     names = [f"mac_{p}_pj" for p in PRECISIONS] + [f"vector_{p}_pj" for p in PRECISIONS]
     names += list(SCALAR_KEYS)
-    names += [f"{key}:{b}" for key in BUFFER_KEYS for b in buffers]
+    names += [f"{key}:{b}" for key in (*BUFFER_KEYS, DISTANCE_KEY) for b in buffers]
     return names
 
 
 def _check_value(name: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) or value < 0:
-        raise AccelsimError(f"energy override must be a non-negative number of pJ, got {value!r}",
+        unit = "mm" if name.startswith(DISTANCE_KEY + ":") else "pJ"
+        raise AccelsimError(f"energy override must be a non-negative number of {unit}, got {value!r}",
                             field=f"overrides.{name}")
     return float(value)
 
 
 def energy_params(process_nm: float, dram_kind: str, buffers: Mapping[str, float],
-                  overrides: Mapping[str, float]) -> EnergyParams:
+                  overrides: Mapping[str, float], banks: Mapping[str, int] | None = None) -> EnergyParams:
     """Per-action energies for an architecture.
 
     process_nm: logic process node in nm (3-180). dram_kind: one of tables.DRAM_PJ_PER_BYTE
     (ddr3, ddr4, lpddr4, gddr5, gddr6, hbm, hbm2, hbm2e, hbm3, hbm3e). buffers: on-chip SRAM
-    name -> capacity in KiB. overrides: name -> pJ, taking precedence over the model (see
-    :func:`override_names`); an unknown name is an AccelsimError with a did-you-mean.
+    name -> capacity in KiB. overrides: name -> pJ (``sram_wire_mm:<buffer>``: mm), taking
+    precedence over the model (see :func:`override_names`); an unknown name is an AccelsimError
+    with a did-you-mean. banks: buffer name -> number of banks (1 where not given).
     """
     factor = scaling.energy_factor(process_nm)
     kind = str(dram_kind).lower()
@@ -127,13 +148,23 @@ def energy_params(process_nm: float, dram_kind: str, buffers: Mapping[str, float
     # Estimate: a vector-unit op (scale, bias, activation step) costs one multiply-add.
     vector = {name: ov.get(f"vector_{name}_pj", mac_pj_45nm(p) * factor)
               for name, p in PRECISIONS.items()}
-    read, write = {}, {}
+    banks = dict(banks or {})
+    for name in banks:
+        if name not in buffers:
+            raise AccelsimError(f"banks given for '{name}', which is not a buffer"
+                                f"{did_you_mean(name, buffers)}", field=f"banks.{name}")
+    wire_28nm = tables.WIRE_PJ_PER_BIT_MM * 8  # Dally, 28 nm
+    wire = ov.get("wire_pj_per_byte_mm", wire_28nm * factor / scaling.energy_factor(tables.DALLY_NODE_NM))
+    density = sram_mm2_per_mib(process_nm)
+    read, write, distance = {}, {}, {}
     for name, size_kib in buffers.items():
-        base = ov.get(f"sram_pj_per_byte:{name}", sram_pj_per_byte_45nm(float(size_kib)) * factor)
+        n_banks = banks.get(name, 1)
+        distance[name] = ov.get(f"{DISTANCE_KEY}:{name}", htree_mm(float(size_kib), n_banks, density))
+        bank_pj = sram_pj_per_byte_45nm(float(size_kib) / n_banks) * factor
+        base = ov.get(f"sram_pj_per_byte:{name}", bank_pj + wire * distance[name])
         read[name] = ov.get(f"sram_read_pj_per_byte:{name}", base)
         write[name] = ov.get(f"sram_write_pj_per_byte:{name}", base)
-    wire_28nm = tables.WIRE_PJ_PER_BIT_MM * 8  # Dally, 28 nm
-    wire = wire_28nm * factor / scaling.energy_factor(tables.DALLY_NODE_NM)
+    flop = tables.PIPELINE_REGISTER_PJ_PER_BIT * factor
     return EnergyParams(
         process_nm=float(process_nm),
         dram_kind=kind,
@@ -142,12 +173,14 @@ def energy_params(process_nm: float, dram_kind: str, buffers: Mapping[str, float
         vector_op_pj=MappingProxyType(vector),
         register_file_pj_per_byte=ov.get("register_file_pj_per_byte",
                                          tables.REGISTER_FILE_32BIT_PJ / 4 * factor),
+        pipeline_register_pj_per_bit=ov.get("pipeline_register_pj_per_bit", flop),
         sram_read_pj_per_byte=MappingProxyType(read),
         sram_write_pj_per_byte=MappingProxyType(write),
         dram_pj_per_byte=ov.get("dram_pj_per_byte", tables.DRAM_PJ_PER_BYTE[kind]),
-        wire_pj_per_byte_mm=ov.get("wire_pj_per_byte_mm", wire),
+        wire_pj_per_byte_mm=wire,
         link_pj_per_byte=ov.get("link_pj_per_byte", tables.OFF_CHIP_LINK_PJ_PER_64BIT / 8),
         overridden=tuple(sorted(ov)),
+        sram_wire_mm=MappingProxyType(distance),
     )
 
 
@@ -174,7 +207,8 @@ def _buffer_bytes(params: EnergyParams, counts: Mapping[str, int], field_name: s
 
 def energy_by_component(params: EnergyParams, activity: Activity, static_power_w: float,
                         seconds: float) -> dict[str, float]:
-    """Energy in joules by component: "compute", "register_file", "sram:<buffer>" for every buffer
+    """Energy in joules by component: "compute", "pipeline_registers" (matrix-unit PE flops),
+    "register_file", "sram:<buffer>" for every buffer
     of the architecture, "dram", "interconnect" (on-chip wires + chip-to-chip links) and "static"
     (static_power_w in W times seconds). The total is ``sum(result.values())`` (see
     :func:`total_energy_j`)."""
@@ -190,6 +224,8 @@ def energy_by_component(params: EnergyParams, activity: Activity, static_power_w
     writes = _buffer_bytes(params, activity.sram_write_bytes, "sram_write_bytes")
     result = {
         "compute": compute_pj * PJ,
+        "pipeline_registers": _count(activity.pipeline_register_bits, "pipeline_register_bits")
+        * params.pipeline_register_pj_per_bit * PJ,
         "register_file": _count(activity.register_file_bytes, "register_file_bytes")
         * params.register_file_pj_per_byte * PJ,
     }

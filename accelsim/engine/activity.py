@@ -1,5 +1,17 @@
-"""Per-task action counts (MACs, vector ops, bytes per tensor per memory level) for the report's
-traffic counters and the cost model."""
+"""Per-task action counts (MACs, vector ops, bits latched in the matrix unit's pipeline registers,
+bytes per tensor per memory level) for the report's traffic counters and the cost model.
+
+Pipeline registers of a systolic matrix unit (the same rule for every architecture; no register
+file is read per MAC). Per MAC, every operand that moves through the PE is latched once (operand
+width) and the partial sum is latched once (``accumulator_bits``, the partial-sum width of the
+spec): WS and IS move one operand and the partial sum, OS moves both operands and keeps the sum in
+the PE. Loading a stationary operand (WS: weights, IS: inputs) shifts each element down the array,
+through (rows + 1) / 2 registers on average; OS drains each finished sum the same way.
+
+Accumulator traffic: per reduction fold one write of each output row, and one read (the
+read-back for the next fold's add, or at the last fold the read by the output stage); for a WS
+array that is 2 accesses of ``accumulator_bits`` per ``rows`` MACs per column.
+"""
 from __future__ import annotations
 
 import math
@@ -24,6 +36,7 @@ class TaskActivity:
     vector_ops: int
     register_file_bytes: int
     traffic: tuple[Traffic, ...]
+    pipeline_register_bits: int = 0
 
     def _by_level(self, attr: str, levels: set[str]) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -47,7 +60,7 @@ def task_activity(task: Task, record: TaskRecord, arch: ArchSpec, elem_bytes: fl
     sums are written once per reduction fold and read back for each."""
     traffic: list[Traffic] = []
     act = task.activation_buffer
-    vector_ops = rf_bytes = 0
+    vector_ops = rf_bytes = pipeline_bits = 0
     if task.gemm is not None and arch.matrix_unit is not None:
         g, mu = task.gemm, arch.matrix_unit
         col_folds = math.ceil(g.n / mu.cols)
@@ -63,7 +76,8 @@ def task_activity(task: Task, record: TaskRecord, arch: ArchSpec, elem_bytes: fl
         if acc is not None:
             psum_bytes = g.count * g.m * g.n * mu.accumulator_bits // 8
             traffic.append(Traffic("partial_sums", acc.name, psum_bytes * row_folds, psum_bytes * row_folds))
-        rf_bytes = int(2 * task.macs * elem_bytes)  # two operands per MAC from PE registers
+        pipeline_bits = pipeline_register_bits(mu.dataflow, g.count, g.m, g.k, g.n, task.macs,
+                                               elem_bytes * 8, mu.accumulator_bits, mu.rows)
     if (task.vector_cycles or task.output_pipeline_cycles) and arch.vector_unit is not None:
         vector_ops = task.vector_element_ops or int((task.vector_cycles + task.output_pipeline_cycles) * arch.vector_unit.elements_per_cycle)
         if act and task.gemm is None:
@@ -88,4 +102,21 @@ def task_activity(task: Task, record: TaskRecord, arch: ArchSpec, elem_bytes: fl
         slot[0] += t.read_bytes
         slot[1] += t.write_bytes
     return TaskActivity(task.macs, vector_ops, rf_bytes,
-                        tuple(Traffic(k[0], k[1], v[0], v[1]) for k, v in merged.items()))
+                        tuple(Traffic(k[0], k[1], v[0], v[1]) for k, v in merged.items()),
+                        pipeline_bits)
+
+
+def pipeline_register_bits(dataflow: str, count: int, m: int, k: int, n: int, macs: int,
+                           operand_bits: float, psum_bits: int, rows: int) -> int:
+    """Bits latched in a systolic array's PE pipeline registers for ``count`` GEMMs of
+    (m x k) . (k x n) doing ``macs`` MACs (fewer than count*m*k*n when zeros are skipped); see the
+    module docstring."""
+    hops = (rows + 1) / 2  # registers an element shifted in from the array edge passes on average
+    if dataflow == "os":
+        per_mac = 2 * operand_bits + psum_bits
+        edge = count * m * n * psum_bits * hops  # finished sums drain out
+    else:
+        per_mac = operand_bits + psum_bits
+        stationary = k * n if dataflow == "ws" else m * k
+        edge = count * stationary * operand_bits * hops
+    return int(round(macs * per_mac + edge))

@@ -27,7 +27,8 @@ def build_result(arch: ArchSpec, workload: Workload, program: Program, engine: E
     peak = arch.matrix_unit.peak_macs_per_cycle if arch.matrix_unit else 0
     prec = get_precision(program.precision)
     params = energy_params(arch.technology.process_nm, arch.dram.kind,
-                           {m.name: m.size_kib for m in arch.memories}, arch.energy)
+                           {m.name: m.size_kib for m in arch.memories}, arch.energy,
+                           {m.name: m.banks for m in arch.memories})
     grid = arch.simd_grid
     if grid is not None:  # a grid of LNS SIMD cores: its own per-action energies (costs/lns_grid.py)
         peak = grid.peak_macs_per_cycle
@@ -60,6 +61,7 @@ def build_result(arch: ArchSpec, workload: Workload, program: Program, engine: E
                 macs_by_precision={prec.name: act.macs} if act.macs else {},
                 vector_ops_by_precision={prec.name: act.vector_ops} if act.vector_ops else {},
                 register_file_bytes=act.register_file_bytes,
+                pipeline_register_bits=act.pipeline_register_bits,
                 sram_read_bytes=sram_read, sram_write_bytes=sram_write, dram_bytes=dram_bytes)
             energy = energy_by_component(params, activity, arch.technology.static_power_w, seconds)
         _add(dynamic_total, {k: v for k, v in energy.items() if k != "static"})

@@ -37,7 +37,8 @@ def sparsity_report(program: Program, arch: ArchSpec, result) -> dict:
     """
     prec = get_precision(program.precision)
     params = energy_params(arch.technology.process_nm, arch.dram.kind,
-                           {m.name: m.size_kib for m in arch.memories}, arch.energy)
+                           {m.name: m.size_kib for m in arch.memories}, arch.energy,
+                           {m.name: m.banks for m in arch.memories})
     mac_pj = params.mac_energy_pj(prec.name)
     by_name = {layer.name: layer for layer in result.layers}
     layers = []
@@ -104,7 +105,8 @@ def energy_breakdown(program: Program, arch: ArchSpec, engine) -> dict[str, floa
     counts of :func:`~accelsim.sparsity.program.adjust_activity`; ``engine`` is the EngineResult."""
     prec = get_precision(program.precision)
     params = energy_params(arch.technology.process_nm, arch.dram.kind,
-                           {m.name: m.size_kib for m in arch.memories}, arch.energy)
+                           {m.name: m.size_kib for m in arch.memories}, arch.energy,
+                           {m.name: m.banks for m in arch.memories})
     buffers = {m.name for m in arch.memories}
     total: dict[str, float] = {}
     for task, rec in zip(program.tasks, engine.records):
@@ -114,6 +116,7 @@ def energy_breakdown(program: Program, arch: ArchSpec, engine) -> dict[str, floa
             macs_by_precision={prec.name: act.macs} if act.macs else {},
             vector_ops_by_precision={prec.name: act.vector_ops} if act.vector_ops else {},
             register_file_bytes=act.register_file_bytes,
+            pipeline_register_bits=act.pipeline_register_bits,
             sram_read_bytes=sram_read, sram_write_bytes=sram_write, dram_bytes=act.dram_bytes)
         for key, value in energy_by_component(params, activity, 0.0, 0.0).items():
             if key != "static":

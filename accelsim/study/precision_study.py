@@ -95,8 +95,12 @@ def format_table(result: StudyResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_json(result: StudyResult) -> str:
-    """The result as JSON (field names carry units: *_percent, *_seconds)."""
+def to_json(result: StudyResult, timings: bool = True) -> str:
+    """The result as JSON (field names carry units: *_percent, *_seconds). ``timings=False`` leaves
+    out the training times, so the same inputs give byte-identical output (for committed files)."""
     payload = asdict(result)
+    if not timings:
+        for row in payload["results"]:
+            del row["train_seconds"]
     payload["reference_mnist_error_percent"] = REFERENCE_MNIST_ERROR_PERCENT
     return json.dumps(payload, indent=2) + "\n"

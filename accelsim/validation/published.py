@@ -17,6 +17,8 @@ TPU_V1_TABLE3 = {
     "CNN1": ("tpu_cnn1", {"array_active": 46.2, "useful_macs": 22.5, "weight_stall": 28.1, "weight_shift": 7.0, "non_matrix": 18.7}, 14.1),
 }
 TPU_V1_PEAK_TOPS = 92.0
+# [TPU17] Table 2, measured watts per die: idle, busy; thermal design power
+TPU_V1_POWER_W = {"idle": 28.0, "busy": 40.0, "tdp": 75.0}
 
 # network -> (workload, ms/frame, FPS, HW MAC util %, network MAC util %)
 NVDLA_SPREADSHEET = {

@@ -8,6 +8,7 @@ from ..spec.loader import shipped_archs
 from ..workload.registry import load_workload
 from .published import TPU_V1_PEAK_TOPS, WORKLOAD_TOTALS
 from .tpu_v1 import ROWS, validate_tpu_v1
+from .tpu_v1_energy import energy_section
 
 ROW_LABELS = {"useful_macs": "useful MACs", "array_active": "array active", "weight_stall": "weight stall", "weight_shift": "weight shift",
               "non_matrix": "non-matrix"}
@@ -57,11 +58,13 @@ def _tpu_section(figures: Path, rel: str) -> tuple[list[str], dict]:
             "the non-matrix time of the MLPs and LSTMs (" + ", ".join(
                 f"{r.app} {r.published['non_matrix']:.1f} % counted vs {r.simulated['non_matrix']:.1f} % simulated"
                 for r in rows if r.app.startswith(("MLP", "LSTM"))) + ").", ""]
+    energy, energy_summary = energy_section(rows)
+    out += energy
     figures.mkdir(parents=True, exist_ok=True)
     simulated = {row.app: app_point(row.result, load_workload(row.workload)) for row in rows}
     save_figure(tpu_paper_roofline_figure(simulated=simulated), figures / "tpu_v1_roofline.png")
     out += [f"![TPU v1 roofline with the six apps, published and simulated]({rel}/tpu_v1_roofline.png)", ""]
-    return out, {"tpu_v1_mae_pct": mae, "tpu_v1_within_20": within}
+    return out, {"tpu_v1_mae_pct": mae, "tpu_v1_within_20": within, **energy_summary}
 
 
 def _tpu_reason(row) -> str:

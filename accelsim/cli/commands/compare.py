@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 NAME = "compare"
-HELP = "compare accelerators with GPU roofline baselines on one workload (time, throughput, energy, TOPS, utilization)"
+HELP = ("compare accelerators with GPU roofline baselines on one workload (cycles, time, throughput, energy, TOPS, "
+        "utilization, area; with a --precision list also the precision study's test accuracy)")
 DESCRIPTION = (HELP + ". Times are per batch in seconds (table: milliseconds), throughput in samples per second, "
                "energy per batch in joules (table: millijoules), TOPS in 10^12 operations per second (2 per MAC), "
                "utilization as a fraction of peak (table: percent).")
@@ -24,7 +25,20 @@ def add_arguments(parser) -> None:
     parser.add_argument("--iso-area", action="store_true",
                         help="with a --precision list: resize each variant's array so its area (mm^2, costs/area.py) "
                              "matches the first precision's design (rows = cols = floor(sqrt(PEs)))")
+    parser.add_argument("--accuracy-from", metavar="FILE", default=None,
+                        help="precision-study JSON whose test errors fill the accuracy column of a --precision "
+                             "list (default: reports/precision_study_digits.json; 'none' for no accuracy column)")
     add_output_options(parser)
+
+
+def study_from_args(args):
+    """The precision-study result for the accuracy column, or None (no precision list, or 'none')."""
+    precisions = [p for p in (args.precision or "").split(",") if p.strip()]
+    if len(precisions) <= 1 or (args.accuracy_from or "").lower() == "none":
+        return None
+    from ...study.accuracy import DEFAULT_STUDY_FILE, load_study
+
+    return load_study(args.accuracy_from or DEFAULT_STUDY_FILE)
 
 
 def variants_from_args(args) -> list:
@@ -87,13 +101,16 @@ def gpus_from_args(args) -> list[str]:
 
 
 def run(args) -> int:
-    from ...baselines.comparison import compare, render
+    from ...baselines.comparison import compare, render, with_accuracy
     from ...workload.registry import load_workload
     from ..common import emit, parse_settings
 
     workload = load_workload(args.workload, args.batch, parse_settings(args.setting))
     variants = variants_from_args(args)
     gpu_precision = args.precision if args.precision and "," not in args.precision else None
+    study = study_from_args(args)
     rows = compare(variants, gpus_from_args(args), workload, gpu_precision, args.gpu_model, args.gpu_sparse)
-    emit(render(rows, workload, args.gpu_model, args.format), args.output)
+    if study is not None:
+        rows = with_accuracy(rows, study)
+    emit(render(rows, workload, args.gpu_model, args.format, study.source if study else None), args.output)
     return 0

@@ -51,6 +51,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--format", choices=("table", "json"), default="table",
                         help="output format: a text table or JSON (errors in percent, times in "
                              "seconds); default: %(default)s")
+    parser.add_argument("--no-timings", action="store_true",
+                        help="leave the training times (seconds) out of the JSON, so reruns give the same bytes")
     parser.add_argument("-o", "--output", metavar="FILE", default=None,
                         help="write the result to FILE (atomically) instead of standard output")
 
@@ -85,5 +87,6 @@ def run(args) -> int:
         hidden_units=args.hidden_units or (100 if mnist else 64),
         batch_size=args.batch_size, learning_rate=args.learning_rate, lns=lns,
     )
-    emit(format_table(result) if args.format == "table" else to_json(result), args.output)
+    emit(format_table(result) if args.format == "table" else to_json(result, timings=not args.no_timings),
+         args.output)
     return 0
