@@ -67,6 +67,8 @@ class Task:
     #: activation tiles streamed through the buffer when input + output exceed it (1: no tiling);
     #: tile i+1 loads and tile i-1 stores while tile i computes (double buffering)
     tiles: int = 1
+    #: spilled activation bytes live in the secondary memory level while this task runs
+    secondary_live_bytes: int = 0
 
 
 @dataclass(frozen=True)
