@@ -25,7 +25,7 @@ from .simulator import TaskRecord
 @dataclass(frozen=True)
 class Traffic:
     tensor: str  # "weights", "input", "output", "partial_sums"
-    level: str  # a buffer name, "dram" or "host"
+    level: str  # a buffer name, the secondary memory's name, "dram" or "host"
     read_bytes: int
     write_bytes: int
 
@@ -85,17 +85,15 @@ def task_activity(task: Task, record: TaskRecord, arch: ArchSpec, elem_bytes: fl
             traffic.append(Traffic("output", act, 0, task.output_bytes))
     if record.matrix is not None and record.matrix.fetch_bytes:
         traffic.append(Traffic("weights", "dram", record.matrix.fetch_bytes, 0))
+    # off-chip levels: DRAM, the host, and the secondary memory level (read from / written to)
+    levels = ("dram", "host") + ((arch.secondary_memory.name,) if arch.secondary_memory is not None else ())
     for tr in task.loads:
         tensor = "weights" if tr.tensor == "weights" else "input"
-        if tr.src == "dram":
-            traffic.append(Traffic(tensor, "dram", tr.nbytes, 0))
-        elif tr.src == "host":
-            traffic.append(Traffic(tensor, "host", tr.nbytes, 0))
+        if tr.src in levels:
+            traffic.append(Traffic(tensor, tr.src, tr.nbytes, 0))
     for tr in task.stores:
-        if tr.dst == "dram":
-            traffic.append(Traffic("output", "dram", 0, tr.nbytes))
-        elif tr.dst == "host":
-            traffic.append(Traffic("output", "host", 0, tr.nbytes))
+        if tr.dst in levels:
+            traffic.append(Traffic("output", tr.dst, 0, tr.nbytes))
     merged: dict[tuple[str, str], list[int]] = {}
     for t in traffic:
         slot = merged.setdefault((t.tensor, t.level), [0, 0])

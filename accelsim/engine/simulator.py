@@ -3,7 +3,9 @@
 Every task waits for its producers and for its instructions to be issued, loads what is not on
 chip, runs on its unit (the matrix unit streams its weights from DRAM while it computes, holding
 the DRAM for the fetch), runs fused output work on the vector unit, and stores what must leave
-the chip. Shared resources (units, DRAM, host link) are simpy Resources, so contention is real.
+the chip. Shared resources (units, DRAM, the secondary memory's read path and its write path,
+host link) are simpy Resources, so contention is real; a read and a write of the secondary level
+overlap (tracks "<name>.read" and "<name>.write").
 Everything reported is derived from the timeline of (track, task, cause, start, end) intervals.
 """
 from __future__ import annotations
@@ -62,6 +64,17 @@ class _Machine:
         link = arch.host_link
         self.host_bytes_per_cycle = (link.bandwidth_gbps * 1e9 / (arch.clock_mhz * 1e6)) if link else 0.0
         self.host_latency = int(math.ceil(link.latency_us * arch.clock_mhz)) if link else 0
+        # the secondary memory level (NVDLA's on-chip SRAM interface): separate read and write paths
+        sec = arch.secondary_memory
+        self.secondary = sec.name if sec is not None else None
+        self.offchip = ("dram",) + ((sec.name,) if sec is not None else ())
+        if sec is not None:
+            cycles_per_ns = arch.clock_mhz / 1e3
+            self.sec_read = simpy.Resource(env, capacity=1)
+            self.sec_write = simpy.Resource(env, capacity=1)
+            self.sec_read_bytes_per_cycle = sec.read_bandwidth_gbps / cycles_per_ns
+            self.sec_write_bytes_per_cycle = sec.write_bandwidth_gbps / cycles_per_ns
+            self.sec_latency = int(math.ceil(sec.latency_ns * cycles_per_ns))
         self.events: list[TimelineEvent] = []
         #: when the DRAM last finished a transfer (weight prefetch may use the idle time after it)
         self.dram_idle_since = 0
@@ -77,6 +90,12 @@ class _Machine:
             if self.host_bytes_per_cycle <= 0:
                 return self.host, "host_link", 0
             return self.host, "host_link", self.host_latency + int(math.ceil(tr.nbytes / self.host_bytes_per_cycle))
+        if self.secondary is not None and tr.src == self.secondary:
+            return (self.sec_read, f"{self.secondary}.read",
+                    self.sec_latency + int(math.ceil(tr.nbytes / self.sec_read_bytes_per_cycle)))
+        if self.secondary is not None and tr.dst == self.secondary:
+            return (self.sec_write, f"{self.secondary}.write",
+                    self.sec_latency + int(math.ceil(tr.nbytes / self.sec_write_bytes_per_cycle)))
         return self.dram, "dram", self.dram_latency + int(math.ceil(tr.nbytes / self.dram_bytes_per_cycle))
 
     def move(self, task: Task, tr: Transfer, waiting_cause: str, background: bool = False):
@@ -132,13 +151,13 @@ def simulate_program(program: Program, arch: ArchSpec) -> EngineResult:
         tiles = max(1, task.tiles)
         # with tiling, only the first tile's inputs load up front; the rest stream beside compute
         for tr in task.loads:
-            first = tr if tiles == 1 or tr.src != "dram" else dataclasses.replace(tr, nbytes=-(-tr.nbytes // tiles))
+            first = tr if tiles == 1 or tr.src not in m.offchip else dataclasses.replace(tr, nbytes=-(-tr.nbytes // tiles))
             yield from m.move(task, first, "input_stall")
         streaming = None
         if tiles > 1:
-            rest = [dataclasses.replace(tr, nbytes=tr.nbytes - (-(-tr.nbytes // tiles))) for tr in task.loads if tr.src == "dram"]
-            rest += [dataclasses.replace(tr, nbytes=tr.nbytes - (-(-tr.nbytes // tiles))) for tr in task.stores if tr.dst == "dram"]
-            streaming = env.process(_stream(m, task, rest))
+            rest = [dataclasses.replace(tr, nbytes=tr.nbytes - (-(-tr.nbytes // tiles))) for tr in task.loads if tr.src in m.offchip]
+            rest += [dataclasses.replace(tr, nbytes=tr.nbytes - (-(-tr.nbytes // tiles))) for tr in task.stores if tr.dst in m.offchip]
+            streaming = _stream(m, task, rest)
         start = env.now
         timing = None
         if task.unit == "matrix":
@@ -191,7 +210,7 @@ def simulate_program(program: Program, arch: ArchSpec) -> EngineResult:
             yield streaming  # double buffering hides the stream only while it is shorter than compute
             m.log("dma", task.name, "input_stall", waited, env.now)
         for tr in task.stores:
-            last = tr if tiles == 1 or tr.dst != "dram" else dataclasses.replace(tr, nbytes=-(-tr.nbytes // tiles))
+            last = tr if tiles == 1 or tr.dst not in m.offchip else dataclasses.replace(tr, nbytes=-(-tr.nbytes // tiles))
             yield from m.move(task, last, "output_stall")
         dram_read = (sum(tr.nbytes for tr in task.loads if tr.src == "dram") + (timing.fetch_bytes if timing else 0)
                      + (grid.fetch_bytes if grid else 0))
@@ -210,11 +229,19 @@ def simulate_program(program: Program, arch: ArchSpec) -> EngineResult:
     return EngineResult(int(total), timeline, ordered)
 
 
-def _stream(m: _Machine, task: Task, transfers: list[Transfer]):
-    """Move a tiled task's remaining activation tiles while it computes."""
+def _stream(m: _Machine, task: Task, transfers: list[Transfer]) -> simpy.Event:
+    """Move a tiled task's remaining activation tiles while it computes: one process per path
+    (DRAM, the secondary level's read path, its write path), so separate paths overlap."""
+    by_path: dict[int, list[Transfer]] = {}
     for tr in transfers:
         if tr.nbytes > 0:
-            yield from m.move(task, tr, "input_stall", background=True)
+            by_path.setdefault(id(m.transfer_cycles(tr)[0]), []).append(tr)
+    return m.env.all_of([m.env.process(_stream_path(m, task, group)) for group in by_path.values()])
+
+
+def _stream_path(m: _Machine, task: Task, transfers: list[Transfer]):
+    for tr in transfers:
+        yield from m.move(task, tr, "input_stall", background=True)
 
 
 def _hold(env: simpy.Environment, m: _Machine, request, cycles: int, task: str):

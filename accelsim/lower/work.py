@@ -70,6 +70,8 @@ class Task:
     #: actions of vector work on a SIMD grid (accelsim/engine/simd_grid.py): element ops by LNS class
     #: (log_multiply, log_add, compare, function) and "link_byte_hops"; empty on other archs
     grid_actions: tuple[tuple[str, float], ...] = ()
+    #: spilled activation bytes live in the secondary memory level while this task runs
+    secondary_live_bytes: int = 0
 
 
 @dataclass(frozen=True)

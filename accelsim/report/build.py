@@ -27,7 +27,7 @@ def build_result(arch: ArchSpec, workload: Workload, program: Program, engine: E
     peak = arch.matrix_unit.peak_macs_per_cycle if arch.matrix_unit else 0
     prec = get_precision(program.precision)
     params = energy_params(arch.technology.process_nm, arch.dram.kind,
-                           {m.name: m.size_kib for m in arch.memories}, arch.energy,
+                           arch.sram_sizes_kib, arch.energy,
                            {m.name: m.banks for m in arch.memories})
     grid = arch.simd_grid
     if grid is not None:  # a grid of LNS SIMD cores: its own per-action energies (costs/lns_grid.py)
@@ -39,7 +39,7 @@ def build_result(arch: ArchSpec, workload: Workload, program: Program, engine: E
     for event in engine.timeline:
         by_task.setdefault(event.layer, []).append(event)
     dram_per_cycle = arch.dram_bytes_per_cycle
-    buffers = {m.name for m in arch.memories}
+    buffers = set(arch.sram_sizes_kib)
     layers = []
     dynamic_total: dict[str, float] = {}
     for task, rec in zip(program.tasks, engine.records):
@@ -114,6 +114,8 @@ def build_result(arch: ArchSpec, workload: Workload, program: Program, engine: E
     }
     if grid is not None:
         summary["simd_grid"] = lns_grid.run_summary(grid, grid_pj, lns_total)
+    if arch.secondary_memory is not None:
+        summary["peak_secondary_memory_bytes"] = max((t.secondary_live_bytes for t in program.tasks), default=0)
     return RunResult(arch=arch.name, workload=workload.name, batch=workload.batch, precision=program.precision,
                      clock_mhz=arch.clock_mhz, totals=totals, layers=tuple(layers), timeline=engine.timeline,
                      extra={"arch_summary": summary})

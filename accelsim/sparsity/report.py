@@ -37,7 +37,7 @@ def sparsity_report(program: Program, arch: ArchSpec, result) -> dict:
     """
     prec = get_precision(program.precision)
     params = energy_params(arch.technology.process_nm, arch.dram.kind,
-                           {m.name: m.size_kib for m in arch.memories}, arch.energy,
+                           arch.sram_sizes_kib, arch.energy,
                            {m.name: m.banks for m in arch.memories})
     mac_pj = params.mac_energy_pj(prec.name)
     by_name = {layer.name: layer for layer in result.layers}
@@ -105,9 +105,9 @@ def energy_breakdown(program: Program, arch: ArchSpec, engine) -> dict[str, floa
     counts of :func:`~accelsim.sparsity.program.adjust_activity`; ``engine`` is the EngineResult."""
     prec = get_precision(program.precision)
     params = energy_params(arch.technology.process_nm, arch.dram.kind,
-                           {m.name: m.size_kib for m in arch.memories}, arch.energy,
+                           arch.sram_sizes_kib, arch.energy,
                            {m.name: m.banks for m in arch.memories})
-    buffers = {m.name for m in arch.memories}
+    buffers = set(arch.sram_sizes_kib)
     total: dict[str, float] = {}
     for task, rec in zip(program.tasks, engine.records):
         act = adjust_activity(task, task_activity(task, rec, arch, prec.bytes), arch)

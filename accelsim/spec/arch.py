@@ -21,6 +21,9 @@ FUSABLE = ("bias", "batch_norm", "relu", "relu6", "sigmoid", "tanh", "gelu", "si
 CONV_ALGORITHMS = ("im2col", "direct", "channel_extension", "winograd_f2", "winograd_f4")
 #: engine resources a fixed-function unit may not be named after
 RESERVED_UNIT_NAMES = ("matrix", "vector", "scalar", "none", "dram", "host", "host_link")
+#: tensor kinds a secondary memory level may hold (weights stay in DRAM: not modelled there yet)
+SECONDARY_HOLDS = ("activations",)
+SECONDARY_KINDS = ("sram",)
 SUPPORTED_VERSIONS = (1,)
 
 
@@ -174,6 +177,27 @@ class DramSpec:
 
 
 @dataclass(frozen=True)
+class SecondaryMemorySpec:
+    """A memory level between the on-chip buffers and DRAM with its own read and write paths (NVDLA's
+    secondary, on-chip SRAM interface): activations that do not fit the buffer spill here instead of
+    to DRAM while they fit its capacity."""
+
+    size_kib: float = spec_field(doc="capacity in KiB", min=1e-3, max=1e12)
+    read_bandwidth_gbps: float = spec_field(doc="read path bandwidth in GB/s (1e9 bytes per second)", min=1e-6, max=1e9)
+    write_bandwidth_gbps: float = spec_field(
+        doc="write path bandwidth in GB/s; reads and writes use separate paths and overlap", min=1e-6, max=1e9)
+    latency_ns: float = spec_field(0.0, doc="access latency in ns, paid once per transfer", min=0, max=1e9)
+    name: str = spec_field("sram", doc="level name, used for transfers, the timeline track and traffic")
+    kind: str = spec_field("sram", doc=f"technology: {', '.join(SECONDARY_KINDS)} (energy by capacity)", choices=SECONDARY_KINDS)
+    holds: tuple[str, ...] = spec_field(("activations",), doc=f"tensors spilled here: {', '.join(SECONDARY_HOLDS)}",
+                                        choices=SECONDARY_HOLDS)
+
+    @property
+    def size_bytes(self) -> int:
+        return int(self.size_kib * 1024)
+
+
+@dataclass(frozen=True)
 class HostLinkSpec:
     kind: str = spec_field("pcie3_x16", doc="link name, e.g. pcie3_x16")
     bandwidth_gbps: float = spec_field(15.75, doc="bandwidth per direction in GB/s", min=1e-6, max=1e9)
@@ -200,6 +224,8 @@ class ArchSpec:
     simd_grid: SimdGridSpec | None = spec_field(
         None, doc="a grid of LNS SIMD cores with local memory and nearest-neighbour links (docs/lns_s1.md); "
         "replaces matrix_unit, vector_unit and function_units")
+    secondary_memory: SecondaryMemorySpec | None = spec_field(
+        None, doc="a memory level between the on-chip buffers and DRAM (NVDLA's on-chip SRAM interface)")
 
     def check(self, where: Location | None, path: str) -> None:
         if self.simd_grid is not None:
@@ -210,6 +236,11 @@ class ArchSpec:
         dup = {n for n in names if names.count(n) > 1}
         if dup:
             raise SpecError(f"duplicate memory name(s): {', '.join(sorted(dup))}", where, "memories")
+        sec = self.secondary_memory
+        taken = set(names) | {u.name for u in self.function_units} | set(RESERVED_UNIT_NAMES) | {"dma", "unit"}
+        if sec is not None and sec.name in taken:
+            raise SpecError(f"secondary memory name '{sec.name}' is taken (an on-chip buffer or an engine resource); "
+                            "choose another", where, "secondary_memory.name")
         unit_names = [u.name for u in self.function_units]
         dup_units = {n for n in unit_names if unit_names.count(n) > 1}
         if dup_units:
@@ -260,6 +291,19 @@ class ArchSpec:
             if tensor in mem.holds:
                 return mem
         return None
+
+    def spill_level(self, tensor: str) -> SecondaryMemorySpec | None:
+        """The secondary memory level that takes ``tensor`` when it does not fit on chip, if any."""
+        sec = self.secondary_memory
+        return sec if sec is not None and tensor in sec.holds else None
+
+    @property
+    def sram_sizes_kib(self) -> dict[str, float]:
+        """Every SRAM level priced by capacity: the on-chip buffers and the secondary memory."""
+        sizes = {m.name: m.size_kib for m in self.memories}
+        if self.secondary_memory is not None:
+            sizes[self.secondary_memory.name] = self.secondary_memory.size_kib
+        return sizes
 
     def supported_precisions(self) -> tuple[str, ...]:
         if self.simd_grid is not None:

@@ -110,9 +110,9 @@ def miss_reason(row: NvdlaRow) -> str:
     parts = []
     if row.fps_error_pct < -15:
         parts.append(f"simulated slower: {row.activation_stall_pct:.0f} % of the batch-1 cycles wait on activations "
-                     f"spilled from the 512 KiB CBUF and {row.weight_stall_pct:.0f} % on weight fetch, both through "
-                     "the one 10 GB/s DRAM port; the spreadsheet's default config serves activations over its 25 GB/s on-chip "
-                     "SRAM interface, which accelsim does not model yet, and fuses the pooling that here runs from memory")
+                     f"spilled from the 512 KiB CBUF (over the 25 GB/s on-chip SRAM interface, through the 10 GB/s "
+                     f"DRAM port once the SRAM is full) and {row.weight_stall_pct:.0f} % on weight fetch from DRAM; the "
+                     "spreadsheet also fuses the pooling that here runs from memory")
     elif row.fps_error_pct > 15:
         parts.append(f"simulated faster: the spreadsheet's stated rule with every byte through 10 GB/s DRAM gives "
                      f"{row.rule_ms:.3f} ms, still short of its {row.published_ms:.3f} ms, so its sheet counts traffic "

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..atomic import write_atomic
-from ..spec.loader import shipped_archs
+from ..spec.loader import load_arch, shipped_archs
 from ..workload.registry import load_workload
 from .published import TPU_V1_PEAK_TOPS, WORKLOAD_TOTALS
 from .tpu_v1 import ROWS, validate_tpu_v1
@@ -91,9 +91,13 @@ def _nvdla_section() -> tuple[list[str], dict]:
     from .nvdla import miss_reason, validate_nvdla
 
     rows = validate_nvdla()
+    sram = load_arch("nvdla_full").secondary_memory
+    memory = ("DRAM for weights, activations spilled from the CBUF to a "
+              f"{sram.size_kib / 1024:g} MiB on-chip SRAM (size: estimate) over {sram.read_bandwidth_gbps:g} GB/s read / "
+              f"{sram.write_bandwidth_gbps:g} GB/s write paths" if sram is not None else "DRAM")
     out = ["## NVDLA nv_full against NVIDIA's performance spreadsheet", "",
            "Config: `archs/nvdla_full.yaml` (the spreadsheet's default: INT8, 2048 MACs, 512 KiB CBUF, 1 GHz, 10 GB/s",
-           "DRAM). Per frame as the spreadsheet counts it: layers at batch 1, FC layers at batch 16 with their time",
+           f"{memory}). Per frame as the spreadsheet counts it: layers at batch 1, FC layers at batch 16 with their time",
            "shared by the 16 frames (the batch-1 run's cycles, with each FC layer's cycles replaced by its batch-16",
            "cycles / 16).", "",
            "| network | ms/frame pub / sim | FPS pub / sim | FPS error | HW MAC util pub / sim | error (pp) | network MAC util pub / sim |",

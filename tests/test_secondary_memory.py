@@ -1,0 +1,168 @@
+"""Secondary memory level (NVDLA's on-chip SRAM interface): spills, hand-computed transfer times,
+separate read and write paths, traffic and energy, located spec errors (issue 7)."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+import simpy
+
+from accelsim.api import simulate
+from accelsim.engine.simulator import _Machine
+from accelsim.errors import SpecError
+from accelsim.lower.work import Transfer
+from accelsim.spec.loader import load_arch
+from accelsim.workload.graph import WorkloadBuilder
+
+# 64x64 int8 array at 1 GHz (GB/s = bytes per cycle, ns = cycles); a slow 4 B/cycle DRAM without
+# latency; a 64 KiB activation buffer; no host link (host transfers take no time).
+BASE = """\
+version: 1
+name: toy2
+technology: {process_nm: 28}
+matrix_unit: {rows: 64, cols: 64, clock_mhz: 1000, double_buffered: true, weight_fifo_depth: 1}
+dram: {kind: ddr4, bandwidth_gbps: 4, latency_ns: 0, holds: [weights, activations]}
+memories:
+  - {name: ub, size_kib: 64, holds: [activations]}
+  - {name: wbuf, size_kib: 16, holds: [weights]}
+"""
+SECONDARY = """\
+secondary_memory:
+  name: sram
+  size_kib: {size}
+  read_bandwidth_gbps: 32
+  write_bandwidth_gbps: 16
+  latency_ns: 100
+"""
+
+
+def toy(tmp_path, secondary=True, size=1024, extra=""):
+    path = tmp_path / "toy2.yaml"
+    path.write_text(BASE + (SECONDARY.format(size=size) if secondary else "") + extra)
+    return load_arch(str(path))
+
+
+def fc(m, k, n):
+    b = WorkloadBuilder("fc", m)
+    x = b.input("x", (m, k))
+    b.fc("fc", x, n, bias=False)
+    return b.build()
+
+
+def layer(result, name="fc"):
+    return next(layer for layer in result.layers if layer.name == name)
+
+
+# fc(1024, 128, 64): input 128 KiB, output 64 KiB; 192 KiB > the 64 KiB buffer: ceil(192 / 32) = 6
+# tiles. The graph input (128 KiB) does not fit the buffer either, so it arrives in the secondary
+# level (or DRAM without one); the first input tile loads before the array starts, the last output
+# tile stores after it stops, the rest stream beside the (weight-bound) compute.
+FIRST_IN = -(-1024 * 128 // 6)  # 21,846 B
+LAST_OUT = -(-1024 * 64 // 6)  # 10,923 B
+
+
+def _move(result, track, cause, which=-1):
+    """Cycles of a ``cause`` transfer logged on ``track`` (the last by default: the move itself,
+    after any queueing; the first when it did not queue)."""
+    event = [e for e in result.timeline if e.track == track and e.cause == cause][which]
+    return event.end_cycle - event.start_cycle
+
+
+def test_spill_to_secondary_level_costs_bytes_over_its_bandwidth_plus_latency(tmp_path):
+    r = simulate(toy(tmp_path), fc(1024, 128, 64))
+    assert layer(r).extra["tiles"] == 6
+    # 100 + 683 cycles over the 32 B/cycle read path: all of it exposed before the array starts
+    assert layer(r).cycles_by_cause["input_stall"] == 100 + -(-FIRST_IN // 32)
+    assert _move(r, "sram.read", "input_stall") == 100 + -(-FIRST_IN // 32)
+    # 100 + 683 cycles over the 16 B/cycle write path (attributed to the weight stream it overlaps)
+    assert _move(r, "sram.write", "output_stall") == 100 + -(-LAST_OUT // 16)
+
+
+def test_same_spill_through_dram_without_the_secondary_level(tmp_path):
+    r = simulate(toy(tmp_path, secondary=False), fc(1024, 128, 64))
+    assert _move(r, "dram", "input_stall", 0) == -(-FIRST_IN // 4)
+    # the other tiles share the one DRAM port with the weight stream: more input stall than above
+    assert layer(r).cycles_by_cause["input_stall"] > -(-FIRST_IN // 4)
+    assert _move(r, "dram", "output_stall") == -(-LAST_OUT // 4)
+    assert not any(e.track.startswith("sram") for e in r.timeline)
+    fast = simulate(toy(tmp_path), fc(1024, 128, 64))
+    assert layer(fast).cycles < layer(r).cycles
+
+
+def test_traffic_goes_to_the_secondary_level_and_energy_prices_it(tmp_path):
+    arch = toy(tmp_path)
+    r = simulate(arch, fc(1024, 128, 64))
+    by = {(t.tensor, t.level): t for t in layer(r).traffic}
+    assert by[("input", "sram")].read_bytes == 1024 * 128
+    assert by[("output", "sram")].write_bytes == 1024 * 64
+    assert ("input", "dram") not in by and ("output", "dram") not in by
+    assert layer(r).dram_bytes == 6 * 128 * 64  # only the weights, once per tile
+    # while fc runs, its input and its output (on the way to the host) are both in the secondary level
+    assert r.extra["arch_summary"]["peak_secondary_memory_bytes"] == 1024 * 128 + 1024 * 64
+    components = r.totals.energy_j_by_component
+    assert components["sram:sram"] > 0
+    assert r.totals.energy_j == sum(components.values())
+    plain = simulate(toy(tmp_path, secondary=False), fc(1024, 128, 64))
+    assert "sram:sram" not in plain.totals.energy_j_by_component
+    assert "peak_secondary_memory_bytes" not in plain.extra["arch_summary"]
+    assert plain.totals.dram_bytes - r.totals.dram_bytes == 1024 * 128 + 1024 * 64
+
+
+def test_full_secondary_level_falls_back_to_dram(tmp_path):
+    # a 64 KiB secondary level cannot hold the 128 KiB input: it goes to DRAM; the 64 KiB output fits
+    r = simulate(toy(tmp_path, size=64), fc(1024, 128, 64))
+    by = {(t.tensor, t.level): t for t in layer(r).traffic}
+    assert by[("input", "dram")].read_bytes == 1024 * 128
+    assert by[("output", "sram")].write_bytes == 1024 * 64
+    assert _move(r, "dram", "input_stall", 0) == -(-FIRST_IN // 4)
+
+
+def test_read_and_write_paths_overlap_while_dram_serialises(tmp_path):
+    arch = toy(tmp_path)
+    task = SimpleNamespace(name="t")
+
+    def run(transfers):
+        env = simpy.Environment()
+        m = _Machine(env, arch)
+        for tr in transfers:
+            env.process(m.move(task, tr, "input_stall"))
+        env.run()
+        return env.now, {e.track for e in m.events}
+
+    read = Transfer("input:a", "sram", "ub", 3200)  # 100 + 3200 / 32 = 200 cycles
+    write = Transfer("output", "ub", "sram", 1600)  # 100 + 1600 / 16 = 200 cycles
+    assert run([read]) == (200, {"sram.read"})
+    assert run([write]) == (200, {"sram.write"})
+    assert run([read, write])[0] == 200  # full duplex: side by side
+    assert run([read, read])[0] == 400  # one read path: back to back
+    dram_in = Transfer("input:a", "dram", "ub", 800)  # 800 / 4 = 200 cycles
+    dram_out = Transfer("output", "ub", "dram", 800)
+    assert run([dram_in, dram_out])[0] == 400  # one DRAM port
+
+
+def test_tpu_v1_has_no_secondary_level():
+    assert load_arch("tpu_v1").secondary_memory is None
+    nvdla = load_arch("nvdla_full").secondary_memory
+    assert (nvdla.read_bandwidth_gbps, nvdla.write_bandwidth_gbps, nvdla.latency_ns) == (25, 25, 128)
+
+
+@pytest.mark.parametrize("extra,field,fragment,line", [
+    ("secondary_memory: {name: ub, size_kib: 64, read_bandwidth_gbps: 1, write_bandwidth_gbps: 1}\n",
+     "secondary_memory.name", "is taken", 9),
+    ("secondary_memory: {name: dram, size_kib: 64, read_bandwidth_gbps: 1, write_bandwidth_gbps: 1}\n",
+     "secondary_memory.name", "is taken", 9),
+    ("secondary_memory:\n  size_kib: 64\n  read_bandwidth_gbps: 1\n  write_bandwidth_gbps: 1\n  holds: [weights]\n",
+     "secondary_memory.holds[0]", "expected one of activations", 13),
+    ("secondary_memory:\n  size_kib: 64\n  read_bandwidth_gbps: 0\n  write_bandwidth_gbps: 1\n",
+     "secondary_memory.read_bandwidth_gbps", "expected a value >=", 11),
+    ("secondary_memory:\n  size_kib: 64\n  read_bandwidth_gbps: 1\n",
+     "secondary_memory.write_bandwidth_gbps", "missing required field", 10),
+    ("secondary_memory:\n  size_kib: 64\n  read_bandwidth_gbps: 1\n  write_bandwidth_gbps: 1\n  bandwidth_gbps: 3\n",
+     "secondary_memory.bandwidth_gbps", "unknown key", 13),
+])
+def test_bad_secondary_memory_is_located(tmp_path, extra, field, fragment, line):
+    with pytest.raises(SpecError) as info:
+        toy(tmp_path, secondary=False, extra=extra)
+    err = info.value
+    assert err.field == field and fragment in err.message
+    assert err.location is not None and err.location.line == line
