@@ -48,6 +48,7 @@ setup(
     package_data={
         "accelsim.archs": data_files_under("archs"),
         "accelsim.workloads": data_files_under("workloads"),
+        "accelsim.study": ["data/*.json"],
     },
     ext_modules=cythonize(
         extensions,

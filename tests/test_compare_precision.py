@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+
+from accelsim.study.accuracy import DEFAULT_STUDY_FILE
 
 
 def test_precision_list_gives_one_variant_each_with_consistent_effects(cli):
@@ -62,7 +63,7 @@ def test_precision_list_tabulates_cycles_energy_area_and_study_accuracy(cli):
 
 
 def test_accuracy_comes_from_the_given_study_file(cli, tmp_path):
-    doc = json.loads(Path(__file__).resolve().parent.parent.joinpath("reports", "precision_study_digits.json").read_text())
+    doc = json.loads(DEFAULT_STUDY_FILE.read_text())
     doc["seed"] = 7
     doc["lns_fraction_bits"] = 3
     doc["lns_integer_bits"] = 4
@@ -98,7 +99,7 @@ def test_missing_or_bad_study_file_is_a_clear_error(cli, tmp_path):
 def test_committed_study_file_is_what_the_documented_command_gives():
     """Each arm trains from the same seed independently, so two fast arms rerun here must give the
     committed errors (the whole file: `python -m accelsim precision-study --dataset digits --format json
-    --no-timings -o reports/precision_study_digits.json`, about 30 s)."""
+    --no-timings -o accelsim/study/data/precision_study_digits.json`, about 30 s)."""
     pytest.importorskip("sklearn")
     from accelsim.study.accuracy import load_study
     from accelsim.study.precision_study import run_precision_study

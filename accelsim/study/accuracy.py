@@ -8,9 +8,9 @@ reads its JSON output and maps a hardware precision to the study arm that uses t
   format (same integer and fraction bits), since an LNS accelerator does all its arithmetic in LNS;
 - anything else (fp8, fp16, int4, ...) -> not run: the study has no arm for it.
 
-The committed file is reports/precision_study_digits.json, made by
+The committed file ships inside the package: accelsim/study/data/precision_study_digits.json, made by
 ``python -m accelsim precision-study --dataset digits --format json --no-timings
--o reports/precision_study_digits.json`` (the CLI defaults: seed 0, 64 hidden units, 30 epochs,
+-o accelsim/study/data/precision_study_digits.json`` (the CLI defaults: seed 0, 64 hidden units, 30 epochs,
 16-bit LNS with 1024-point tables).
 """
 from __future__ import annotations
@@ -22,9 +22,9 @@ from pathlib import Path
 from ..errors import AccelsimError
 from ..precision import get_precision
 
-DEFAULT_STUDY_FILE = Path(__file__).resolve().parents[2] / "reports" / "precision_study_digits.json"
+DEFAULT_STUDY_FILE = Path(__file__).resolve().parent / "data" / "precision_study_digits.json"
 REGENERATE = ("python -m accelsim precision-study --dataset digits --format json --no-timings "
-              "-o reports/precision_study_digits.json")
+              "-o accelsim/study/data/precision_study_digits.json")
 DIRECT_ARMS = {"int8": "int8", "bf16": "bf16", "fp32": "fp32"}
 NOT_RUN = "not run"
 
@@ -79,8 +79,9 @@ def load_study(path: str | Path = DEFAULT_STUDY_FILE) -> StudyAccuracy:
         raise AccelsimError(f"cannot read precision-study result {path}: {exc}", field="--accuracy-from") from None
     try:
         errors = {r["variant"]: float(r["test_error_percent"]) for r in doc["results"]}
-        shown = path.relative_to(DEFAULT_STUDY_FILE.parents[1]) if path.is_absolute() and \
-            DEFAULT_STUDY_FILE.parents[1] in path.parents else path
+        # the shipped file is named by its place in the package, wherever the package is installed
+        package_root = DEFAULT_STUDY_FILE.parents[3]
+        shown = path.relative_to(package_root) if path.is_absolute() and package_root in path.parents else path
         return StudyAccuracy(str(shown), str(doc["dataset"]), int(doc["seed"]), int(doc["epochs"]),
                              int(doc["hidden_units"]), int(doc["train_images"]), int(doc["test_images"]),
                              int(doc["lns_integer_bits"]), int(doc["lns_fraction_bits"]), errors)

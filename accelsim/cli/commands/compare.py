@@ -27,7 +27,7 @@ def add_arguments(parser) -> None:
                              "matches the first precision's design (rows = cols = floor(sqrt(PEs)))")
     parser.add_argument("--accuracy-from", metavar="FILE", default=None,
                         help="precision-study JSON whose test errors fill the accuracy column of a --precision "
-                             "list (default: reports/precision_study_digits.json; 'none' for no accuracy column)")
+                             "list (default: accelsim/study/data/precision_study_digits.json; 'none' for no accuracy column)")
     add_output_options(parser)
 
 
