@@ -191,8 +191,8 @@ def to_table(rows: Sequence[Row], workload: Workload, gpu_model: str, accuracy_s
     lines += ["", "time and energy per batch; vs_first = time / time of the first row (> 1: slower);",
               "GPU energy = TDP x time; " + GPU_MODEL_NOTES.get(gpu_model, "")]
     if accuracy_source:
-        lines += [f"accuracy: test accuracy of the study arm with that arithmetic ('not run': no such arm), "
-                  f"from the {accuracy_source}"]
+        lines += [(f"accuracy: test accuracy of the study arm with that arithmetic ('not run': no such arm), "
+                   f"from the {accuracy_source}")]
     if notes:
         lines += ["notes:", *notes]
     return "\n".join(lines) + "\n"

@@ -7,7 +7,6 @@ optimistic (a roofline always should be), above 1 too pessimistic. ``abs_pct_err
 """
 from __future__ import annotations
 
-import csv
 import math
 import statistics
 from collections.abc import Iterable, Sequence
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from ..errors import AccelsimError, Location
 from ..workload import ops as O
+from .csv_rows import located_rows
 from .gpu_model import DERATED, MODELS, DeratedParams, layer_time, resolve_precision
 from .gpu_spec import GpuSpec
 
@@ -74,18 +74,8 @@ def _op(row: dict, where: Location) -> O.Op:
 
 def read_measured_csv(path: str | Path) -> tuple[MeasuredKernel, ...]:
     """Parse a benchmarks/gpu_kernels.py CSV; errors name the file, line and column."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise AccelsimError(f"cannot read file: {exc.strerror or exc}", Location(str(path))) from None
-    reader = csv.DictReader(text.splitlines())
-    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or ())]
-    if missing:
-        raise AccelsimError(f"missing column(s) {', '.join(missing)}", Location(str(path), 1), field=missing[0])
     kernels = []
-    for index, row in enumerate(reader, start=2):
-        where = Location(str(path), index)
+    for where, row in located_rows(path, REQUIRED_COLUMNS):
         seconds_text = (row.get("seconds_median") or "").strip()
         try:
             seconds = float(seconds_text)
@@ -99,9 +89,9 @@ def read_measured_csv(path: str | Path) -> tuple[MeasuredKernel, ...]:
             raise AccelsimError(f"flops {flops} disagree with the shape, which gives 2 x MACs = {2 * op.macs}",
                                 where, field="flops")
         kernels.append(MeasuredKernel(row["kind"].strip(), row["precision"].strip(), op, flops,
-                                      _int(row, "bytes", where), seconds, (row.get("device") or "").strip(), index))
+                                      _int(row, "bytes", where), seconds, (row.get("device") or "").strip(), where.line))
     if not kernels:
-        raise AccelsimError("no measurements in file", Location(str(path)))
+        raise AccelsimError("no measurements in file", Location(str(Path(path))))
     return tuple(kernels)
 
 

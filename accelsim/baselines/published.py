@@ -13,7 +13,6 @@ was measured, as a roofline always should); negative means the measurement beat 
 """
 from __future__ import annotations
 
-import csv
 import math
 import statistics
 from collections.abc import Iterable, Sequence
@@ -24,6 +23,7 @@ from ..errors import AccelsimError, Location
 from ..workload import ops as O
 from ..workload.graph import Workload
 from ..workload.registry import builtin_workloads, load_workload
+from .csv_rows import located_rows
 from .gpu_model import (
     DERATED,
     GPU_PRECISION_BYTES,
@@ -146,27 +146,17 @@ def _result(row: dict, where: Location, gpus: Sequence[str], workloads: Sequence
 
 def read_published_csv(path: str | Path) -> tuple[PublishedResult, ...]:
     """Parse the published-results CSV; every error names the file, line and column."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise AccelsimError(f"cannot read file: {exc.strerror or exc}", Location(str(path))) from None
-    reader = csv.DictReader(text.splitlines())
-    missing = [c for c in COLUMNS if c not in (reader.fieldnames or ())]
-    if missing:
-        raise AccelsimError(f"missing column(s) {', '.join(missing)}", Location(str(path), 1), field=missing[0])
     gpus = sorted(p.stem for p in GPUS_DIR.glob("*.yaml"))
     workloads = sorted(builtin_workloads())
     results, seen = [], set()
-    for index, row in enumerate(reader, start=2):
-        where = Location(str(path), index)
+    for where, row in located_rows(path, COLUMNS):
         result = _result(row, where, gpus, workloads)
         if result.id in seen:
             raise AccelsimError(f"duplicate id {result.id!r}", where, field="id")
         seen.add(result.id)
         results.append(result)
     if not results:
-        raise AccelsimError("no rows in file", Location(str(path)))
+        raise AccelsimError("no rows in file", Location(str(Path(path))))
     return tuple(results)
 
 
