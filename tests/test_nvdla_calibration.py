@@ -6,7 +6,7 @@ import pytest
 
 from accelsim.lower.lowering import lower
 from accelsim.spec.loader import load_arch
-from accelsim.validation.nvdla import NvdlaRow, miss_reason, spreadsheet_rule_cycles
+from accelsim.validation.nvdla import NvdlaRow, miss_reason, spreadsheet_rule, spreadsheet_rule_cycles
 from accelsim.workload.graph import WorkloadBuilder
 
 
@@ -52,8 +52,22 @@ def test_spreadsheet_rule_takes_the_larger_of_mac_and_dram_cycles_per_layer():
     assert spreadsheet_rule_cycles(b.build()) == pytest.approx(156_800 + 43_827.2 + 506.4)
 
 
-def _row(sim_ms, hw_sim, net_sim, rule_ms=0.0):
-    return NvdlaRow("Net", "net", 1.0, 1000.0, 20.0, 30.0, sim_ms, hw_sim, net_sim, 12.0, 34.0, rule_ms)
+def test_spreadsheet_rule_reads_the_shortcut_of_a_fused_add_and_can_run_batch_norm_on_its_own():
+    b = WorkloadBuilder("block", 1)
+    x = b.input("x", (1, 28, 28, 64))
+    # 1x1 64 -> 64: 1 x 2 blocks x 784 pixels = 1,568 MAC cycles; DRAM (4,096 + 50,176 + 50,176) / 10
+    # = 10,444.8; the fused add also reads its 50,176-byte shortcut: + 5,017.6
+    y = b.norm("bn", b.conv("c1", x, 64, 1))
+    b.eltwise("add", [y, x])
+    assert spreadsheet_rule_cycles(b.build()) == pytest.approx(10_444.8 + 5_017.6)
+    # batch norm as its own pass: read and write 50,176 bytes at 10 B/cycle (SDP at 16/cycle is faster)
+    cycles, mac_cycles = spreadsheet_rule(b.build(), standalone_batch_norm=True)
+    assert cycles == pytest.approx(10_444.8 + 5_017.6 + 10_035.2) and mac_cycles == 1_568
+
+
+def _row(sim_ms, hw_sim, net_sim, rule_ms=0.0, rule_bn_ms=0.0, rule_bn_util=0.0):
+    return NvdlaRow("Net", "net", 1.0, 1000.0, 20.0, 30.0, sim_ms, hw_sim, net_sim, 12.0, 34.0, rule_ms,
+                    rule_bn_ms, rule_bn_util)
 
 
 def test_miss_reasons_name_the_measured_causes():
@@ -61,6 +75,9 @@ def test_miss_reasons_name_the_measured_causes():
     assert "simulated slower" in slow and "12 %" in slow and "34 %" in slow and "SRAM" in slow
     fast = miss_reason(_row(0.5, 20.0, 30.0, rule_ms=0.7))
     assert "simulated faster" in fast and "0.700 ms" in fast and "1.000 ms" in fast
+    assert "could not identify" in fast
+    with_bn = miss_reason(_row(0.5, 20.0, 30.0, rule_ms=0.7, rule_bn_ms=0.98, rule_bn_util=19.0))
+    assert "0.980 ms (-2.0 %)" in with_bn and "19.0 % (published 20.0 %)" in with_bn and "BatchNorm" in with_bn
     # same Winograd credit (1.5x) as published: the utilization error follows the cycle error
     assert "follows the cycle error" in miss_reason(_row(0.5, 40.0, 60.0))
     # no Winograd credit while the spreadsheet has 1.5x: the reason says why
