@@ -49,6 +49,7 @@ setup(
         "accelsim.archs": data_files_under("archs"),
         "accelsim.workloads": data_files_under("workloads"),
         "accelsim.study": ["data/*.json"],
+        "accelsim.validation": ["data/*.csv"],
     },
     ext_modules=cythonize(
         extensions,

@@ -8,20 +8,14 @@ docs/scalesim_differences.md and pinned below so a change in either is noticed.
 """
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-
 import pytest
 
 from accelsim.scalesim.config import ScaleSimConfig
 from accelsim.scalesim.model import simulate_layer
 from accelsim.scalesim.topology import ScaleSimLayer
+from accelsim.validation.scalesim_parity import reference_rows, scalesim_parity
 
-VECTORS = Path("/work/shared/reference/scalesim_vectors.csv")
-if not VECTORS.exists():
-    pytest.skip(f"reference vectors not found at {VECTORS}", allow_module_level=True)
-
-ROWS = list(csv.DictReader(VECTORS.open()))
+ROWS = reference_rows()  # the shared reference vectors, shipped in accelsim/validation/data
 # (config, layer) -> (reference stall cycles, stall cycles of pip scalesim 2.0.2 on numpy 2.4)
 KNOWN_USER_OFFSETS = {
     ("small8_user_bw1_is", "g100x37x53"): (68636, 68635),
@@ -99,3 +93,14 @@ def test_user_mode_within_one_percent(row):
     assert rep.dram_ofmap_writes == int(row["dram_ofmap_writes"])
     assert rep.mapping_efficiency_pct == float(row["mapping_eff_pct"])
     assert rep.compute_util_pct == float(row["compute_util_pct"])
+
+
+def test_validation_summary_counts_the_same_rows_these_tests_check():
+    by_mode = {g.mode: g for g in scalesim_parity()}
+    assert by_mode["CALC"].rows == len(CALC) and by_mode["CALC"].rows_identical == len(CALC)
+    assert by_mode["CALC"].fields_identical == by_mode["CALC"].fields_compared
+    # the three pinned USER rows differ in stalls, total cycles and overall utilization only
+    user = by_mode["USER"]
+    assert user.rows == len(USER) and user.rows_identical == len(USER) - len(KNOWN_USER_OFFSETS)
+    assert user.fields_compared - user.fields_identical == 3 * len(KNOWN_USER_OFFSETS)
+    assert 0 < user.max_cycle_error_pct < 1
