@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import pytest
 
-from accelsim.scalesim.config import ScaleSimConfig
-from accelsim.scalesim.model import simulate_layer
-from accelsim.scalesim.topology import ScaleSimLayer
-from accelsim.validation.scalesim_parity import reference_rows, scalesim_parity
+from accelsim.validation.scalesim_parity import (
+    reference_rows,
+    scalesim_parity,
+    simulate_reference_row,
+)
 
 ROWS = reference_rows()  # the shared reference vectors, shipped in accelsim/validation/data
 # (config, layer) -> (reference stall cycles, stall cycles of pip scalesim 2.0.2 on numpy 2.4)
@@ -22,20 +23,6 @@ KNOWN_USER_OFFSETS = {
     ("small8_user_bw1_is", "g64x64x64"): (40187, 40184),
     ("small8_user_bw1_ws", "g64x64x64"): (40187, 40184),
 }
-
-
-def _simulate(row):
-    config = ScaleSimConfig(
-        run_name=row["config_name"], array_rows=int(row["array_rows"]),
-        array_cols=int(row["array_cols"]), ifmap_sram_kb=int(row["ifmap_sram_kb"]),
-        filter_sram_kb=int(row["filter_sram_kb"]), ofmap_sram_kb=int(row["ofmap_sram_kb"]),
-        dataflow=row["dataflow"], bandwidth_mode=row["bw_mode"],
-        bandwidth_words_per_cycle=int(row["bandwidth_words_per_cycle"])
-        if row["bw_mode"] == "USER" else 0)
-    layer = ScaleSimLayer(row["layer_name"], *(int(row[k]) for k in (
-        "ifmap_h", "ifmap_w", "filter_h", "filter_w", "channels", "num_filters", "stride_h",
-        "stride_w")))
-    return layer, simulate_layer(config, layer)
 
 
 def _ids(rows):
@@ -53,7 +40,7 @@ def test_vectors_present():
 
 @pytest.mark.parametrize("row", CALC, ids=_ids(CALC))
 def test_calc_mode_is_exact(row):
-    layer, rep = _simulate(row)
+    layer, rep = simulate_reference_row(row)
     assert (layer.gemm_m, layer.gemm_n, layer.gemm_k) == (
         int(row["gemm_M_ofmap_px"]), int(row["gemm_N_filters"]), int(row["gemm_K_window"]))
     assert rep.macs == int(row["macs"])
@@ -72,7 +59,7 @@ def test_calc_mode_is_exact(row):
 
 @pytest.mark.parametrize("row", USER, ids=_ids(USER))
 def test_user_mode_within_one_percent(row):
-    _, rep = _simulate(row)
+    _, rep = simulate_reference_row(row)
     expected_total = int(row["total_cycles"])
     expected_stall = int(row["stall_cycles"])
     assert abs(rep.total_cycles - expected_total) <= 0.01 * expected_total

@@ -124,7 +124,8 @@ def validate_nvdla(arch: str = "nvdla_full") -> list[NvdlaRow]:
     batch 16 with their time shared by the 16 frames."""
     rows = []
     for network, (workload, ms, fps, hw, net) in NVDLA_SPREADSHEET.items():
-        one = simulate(arch, workload, batch=1)
+        graph = load_workload(workload, 1)
+        one = simulate(arch, graph)
         sixteen = simulate(arch, workload, batch=FC_BATCH)
         fc16 = {layer.name: layer for layer in sixteen.layers if layer.op.startswith("matmul")}
         # the whole batch-1 run (layers overlap where the units allow), with each FC layer's time replaced
@@ -141,16 +142,15 @@ def validate_nvdla(arch: str = "nvdla_full") -> list[NvdlaRow]:
                              100.0 * macs / (peak * cycles), 100.0 * dense / (peak * cycles),
                              share * (causes.get("input_stall", 0) + causes.get("output_stall", 0)),
                              share * causes.get("weight_load_stall", 0),
-                             spreadsheet_rule_cycles(workload) / (one.clock_mhz * 1e3),
-                             *_standalone_bn(workload, one.clock_mhz),
-                             spreadsheet_rule_cycles(workload, activations_in_sram=True) / (one.clock_mhz * 1e3),
-                             _standalone_bn(workload, one.clock_mhz, activations_in_sram=True)[0]))
+                             spreadsheet_rule_cycles(graph) / (one.clock_mhz * 1e3),
+                             *_standalone_bn(graph, one.clock_mhz),
+                             spreadsheet_rule_cycles(graph, activations_in_sram=True) / (one.clock_mhz * 1e3),
+                             _standalone_bn(graph, one.clock_mhz, activations_in_sram=True)[0]))
     return rows
 
 
-def _standalone_bn(workload: str, clock_mhz: float, activations_in_sram: bool = False) -> tuple[float, float]:
+def _standalone_bn(graph: Workload, clock_mhz: float, activations_in_sram: bool = False) -> tuple[float, float]:
     """(ms, HW MAC util %) by the rule with standalone batch norms; zeros for a network without any."""
-    graph = load_workload(workload, 1)
     if not any(isinstance(layer.op, O.Norm) and layer.op.func == "batch" for layer in graph.layers):
         return 0.0, 0.0
     cycles, mac_cycles = spreadsheet_rule(graph, standalone_batch_norm=True, activations_in_sram=activations_in_sram)

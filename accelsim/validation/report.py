@@ -6,7 +6,7 @@ from pathlib import Path
 from ..atomic import write_atomic
 from ..spec.loader import load_arch, shipped_archs
 from ..workload.registry import load_workload
-from .published import TPU_V1_PEAK_TOPS, WORKLOAD_TOTALS
+from .published import WORKLOAD_TOTALS
 from .tpu_v1 import ROWS, validate_tpu_v1
 from .tpu_v1_energy import energy_section
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from ..scalesim.config import ScaleSimConfig
-from ..scalesim.model import simulate_layer
+from ..scalesim.model import LayerReport, simulate_layer
 from ..scalesim.topology import ScaleSimLayer
 
 INT_FIELDS = ("macs", "total_cycles", "stall_cycles", "sram_ifmap_reads", "sram_filter_reads",
@@ -37,7 +37,8 @@ class ParityGroup:
     max_cycle_error_pct: float
 
 
-def _report_fields(row: dict) -> dict[str, float]:
+def simulate_reference_row(row: dict) -> tuple[ScaleSimLayer, LayerReport]:
+    """Run one reference row's config and layer through accelsim's SCALE-Sim mode."""
     config = ScaleSimConfig(
         run_name=row["config_name"], array_rows=int(row["array_rows"]), array_cols=int(row["array_cols"]),
         ifmap_sram_kb=int(row["ifmap_sram_kb"]), filter_sram_kb=int(row["filter_sram_kb"]),
@@ -45,7 +46,11 @@ def _report_fields(row: dict) -> dict[str, float]:
         bandwidth_words_per_cycle=int(row["bandwidth_words_per_cycle"]) if row["bw_mode"] == "USER" else 0)
     layer = ScaleSimLayer(row["layer_name"], *(int(row[k]) for k in (
         "ifmap_h", "ifmap_w", "filter_h", "filter_w", "channels", "num_filters", "stride_h", "stride_w")))
-    rep = simulate_layer(config, layer)
+    return layer, simulate_layer(config, layer)
+
+
+def _report_fields(row: dict) -> dict[str, float]:
+    rep = simulate_reference_row(row)[1]
     fields: dict[str, float] = {name: getattr(rep, name) for name in INT_FIELDS}
     fields.update({csv_name: getattr(rep, attr) for csv_name, attr in FLOAT_FIELDS})
     return fields
