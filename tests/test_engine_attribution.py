@@ -1,5 +1,6 @@
 from accelsim.engine.attribution import attribute
-from accelsim.report.results import CAUSES, TimelineEvent as E
+from accelsim.report.results import CAUSES
+from accelsim.report.results import TimelineEvent as E
 
 
 def test_priority_and_idle_sum_exactly():

@@ -4,8 +4,8 @@ from __future__ import annotations
 import random
 
 import pytest
-
 from accelsim._native.systolic import gemm_fold_pipeline as compiled
+
 from accelsim.engine.systolic_ref import gemm_fold_pipeline as twin
 
 
@@ -21,7 +21,7 @@ def test_compiled_equals_twin_on_random_shapes():
 def test_serialized_ws_matches_scalesim_closed_form():
     # SCALE-Sim v2 WS: ceil(K/R) ceil(N/C) (2R + C + M - 2) - 1 (its "Total Cycles" is a 0-based stamp)
     for m, k, n, r, c in [(64, 64, 64, 8, 8), (100, 53, 37, 8, 8), (16, 16, 16, 8, 8), (9, 9, 9, 8, 8)]:
-        total, compute, stall, shift, folds, _ = compiled(k, n, m, r, c, 0, 0, 1, r, False)
+        total, compute, stall, shift, _folds, _ = compiled(k, n, m, r, c, 0, 0, 1, r, False)
         assert total - 1 == -(-k // r) * -(-n // c) * (2 * r + c + m - 2) - 1
         assert stall == 0 and compute + shift == total
 

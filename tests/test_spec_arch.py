@@ -84,7 +84,7 @@ def test_duplicate_keys_and_yaml_syntax_errors_have_locations(tmp_path):
     ("matrix_unit.default_precision=fp32", "not among precisions"),
 ])
 def test_bad_overrides_exit_2_with_message(cli, override, fragment):
-    status, out, err = cli("run", "--arch", "tpu_v1", "--workload", "tpu_mlp0", "--set", override)
+    status, _out, err = cli("run", "--arch", "tpu_v1", "--workload", "tpu_mlp0", "--set", override)
     assert status == 2
     assert fragment in err
     assert f"--set {override}" in err

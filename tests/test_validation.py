@@ -19,7 +19,7 @@ def test_table3_rows_sum_to_100_and_exclude_host_time():
 
 def test_validate_command_writes_report_and_figure(cli, tmp_path):
     target = tmp_path / "validation.md"
-    status, out, err = cli("validate", "-o", str(target))
+    status, _out, err = cli("validate", "-o", str(target))
     assert status == 0, err
     text = target.read_text()
     for app in ("MLP0", "MLP1", "LSTM0", "LSTM1", "CNN0", "CNN1"):

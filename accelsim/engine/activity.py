@@ -117,4 +117,4 @@ def pipeline_register_bits(dataflow: str, count: int, m: int, k: int, n: int, ma
         per_mac = operand_bits + psum_bits
         stationary = k * n if dataflow == "ws" else m * k
         edge = count * stationary * operand_bits * hops
-    return int(round(macs * per_mac + edge))
+    return round(macs * per_mac + edge)

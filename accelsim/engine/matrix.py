@@ -56,11 +56,11 @@ def matrix_timing(gemm: GemmWork, mu: MatrixUnitSpec, fetch_bytes_per_cycle: flo
     total, compute, stall, shift_wait, folds, used = gemm_fold_pipeline(
         sr, sc, t_eff, mu.rows, mu.cols, stationary_fetch, bw, mu.weight_fifo_depth, shift, mu.double_buffered,
         prefetch_lead)
-    fetch_bytes = int(math.ceil(gemm.k * gemm.n * gemm.fetch_bytes_per_element)) * gemm.count
-    fetch_cycles = int(math.ceil(fetch_bytes / fetch_bytes_per_cycle)) if fetch_bytes and fetch_bytes_per_cycle > 0 else 0
+    fetch_bytes = math.ceil(gemm.k * gemm.n * gemm.fetch_bytes_per_element) * gemm.count
+    fetch_cycles = math.ceil(fetch_bytes / fetch_bytes_per_cycle) if fetch_bytes and fetch_bytes_per_cycle > 0 else 0
     if mu.dataflow != "ws" and fetch_cycles > 0:
         # streamed weights: the layer cannot finish before its weights have arrived
-        per_group = int(math.ceil(fetch_cycles / gemm.count))
+        per_group = math.ceil(fetch_cycles / gemm.count)
         extra = max(0, per_group - (total - stall - shift_wait))
         stall += extra
         total += extra

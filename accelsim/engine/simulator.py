@@ -60,10 +60,10 @@ class _Machine:
         self.dram = simpy.Resource(env, capacity=1)
         self.host = simpy.Resource(env, capacity=1)
         self.dram_bytes_per_cycle = arch.dram_sustained_bytes_per_cycle
-        self.dram_latency = int(math.ceil(arch.dram.latency_ns * arch.clock_mhz / 1e3))
+        self.dram_latency = math.ceil(arch.dram.latency_ns * arch.clock_mhz / 1e3)
         link = arch.host_link
         self.host_bytes_per_cycle = (link.bandwidth_gbps * 1e9 / (arch.clock_mhz * 1e6)) if link else 0.0
-        self.host_latency = int(math.ceil(link.latency_us * arch.clock_mhz)) if link else 0
+        self.host_latency = math.ceil(link.latency_us * arch.clock_mhz) if link else 0
         # the secondary memory level (NVDLA's on-chip SRAM interface): separate read and write paths
         sec = arch.secondary_memory
         self.secondary = sec.name if sec is not None else None
@@ -74,7 +74,7 @@ class _Machine:
             self.sec_write = simpy.Resource(env, capacity=1)
             self.sec_read_bytes_per_cycle = sec.read_bandwidth_gbps / cycles_per_ns
             self.sec_write_bytes_per_cycle = sec.write_bandwidth_gbps / cycles_per_ns
-            self.sec_latency = int(math.ceil(sec.latency_ns * cycles_per_ns))
+            self.sec_latency = math.ceil(sec.latency_ns * cycles_per_ns)
         self.events: list[TimelineEvent] = []
         #: when the DRAM last finished a transfer (weight prefetch may use the idle time after it)
         self.dram_idle_since = 0
@@ -89,14 +89,14 @@ class _Machine:
         if "host" in (tr.src, tr.dst):
             if self.host_bytes_per_cycle <= 0:
                 return self.host, "host_link", 0
-            return self.host, "host_link", self.host_latency + int(math.ceil(tr.nbytes / self.host_bytes_per_cycle))
+            return self.host, "host_link", self.host_latency + math.ceil(tr.nbytes / self.host_bytes_per_cycle)
         if self.secondary is not None and tr.src == self.secondary:
             return (self.sec_read, f"{self.secondary}.read",
-                    self.sec_latency + int(math.ceil(tr.nbytes / self.sec_read_bytes_per_cycle)))
+                    self.sec_latency + math.ceil(tr.nbytes / self.sec_read_bytes_per_cycle))
         if self.secondary is not None and tr.dst == self.secondary:
             return (self.sec_write, f"{self.secondary}.write",
-                    self.sec_latency + int(math.ceil(tr.nbytes / self.sec_write_bytes_per_cycle)))
-        return self.dram, "dram", self.dram_latency + int(math.ceil(tr.nbytes / self.dram_bytes_per_cycle))
+                    self.sec_latency + math.ceil(tr.nbytes / self.sec_write_bytes_per_cycle))
+        return self.dram, "dram", self.dram_latency + math.ceil(tr.nbytes / self.dram_bytes_per_cycle)
 
     def move(self, task: Task, tr: Transfer, waiting_cause: str, background: bool = False):
         """Move ``tr`` over its path. A foreground move stalls its task (logged with
@@ -134,9 +134,9 @@ def simulate_program(program: Program, arch: ArchSpec) -> EngineResult:
         # the scalar unit issues each task's instructions in program order, running ahead of execution
         for task in program.tasks:
             if su is not None and task.scalar_instructions > 0:
-                cycles = int(math.ceil(task.scalar_instructions * su.cpi))
+                cycles = math.ceil(task.scalar_instructions * su.cpi)
                 if su.clock_mhz and su.clock_mhz != arch.clock_mhz:
-                    cycles = int(math.ceil(cycles * arch.clock_mhz / su.clock_mhz))
+                    cycles = math.ceil(cycles * arch.clock_mhz / su.clock_mhz)
                 with m.units["scalar"].request() as req:
                     yield req
                     start = env.now

@@ -13,7 +13,7 @@ from ..precision import get_precision
 from ..sparsity.program import adjust_activity
 from ..spec.arch import ArchSpec
 from ..workload.graph import Workload
-from .results import LayerResult, RunResult, TrafficRecord, Totals
+from .results import LayerResult, RunResult, Totals, TrafficRecord
 
 
 def _add(total: dict[str, float], part: dict[str, float]) -> None:

@@ -88,15 +88,15 @@ class StructuredUnitSpec:
 class SparsityHardwareSpec:
     """What the hardware does with zeros. Without this section an arch is dense: zeros cost like any value."""
 
-    weight_format: TensorFormatSpec = spec_field(  # noqa: RUF009 - the schema idiom (as in spec/arch.py)
+    weight_format: TensorFormatSpec = spec_field(
         default_factory=TensorFormatSpec, doc="storage format of weights (DRAM traffic and weight-buffer reads)")
-    activation_format: TensorFormatSpec = spec_field(  # noqa: RUF009
+    activation_format: TensorFormatSpec = spec_field(
         default_factory=TensorFormatSpec, doc="storage format of activations (DRAM spills and activation-buffer reads)")
     gating: str = spec_field(
         "none", doc="MACs with a zero in these operands keep their cycle but spend no energy", choices=CONDITIONS)
     skipping: str = spec_field(
         "none", doc="MACs with a zero in these operands are skipped: no cycle, no energy", choices=CONDITIONS)
-    structured: StructuredUnitSpec | None = spec_field(  # noqa: RUF009
+    structured: StructuredUnitSpec | None = spec_field(
         None, doc="N:M pattern the matrix unit runs at M/N times the math rate ({n: 2, m: 4}: 2x, never more)")
     lanes: int | None = spec_field(
         None, doc="PEs (or PE rows) that skip independently and wait for the slowest at each sync "

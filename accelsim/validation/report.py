@@ -46,8 +46,8 @@ def _tpu_section(figures: Path, rel: str) -> tuple[list[str], dict]:
             f"(target 6 of 6): **target missed**; dominant cause matches in "
             f"{sum(r.dominant_published == r.dominant_simulated for r in rows)} of {len(rows)}." if mae > 10 or within < len(rows) else
             f"Mean absolute TOPS error: **{mae:.1f} %**; apps within 20 %: **{within} of {len(rows)}**.",
-            f"Against the TOPS the counters imply: mean absolute error {counter_mae:.1f} %, "
-            f"{sum(e <= 20 for e in counter_errors)} of {len(rows)} within 20 %.",
+            (f"Against the TOPS the counters imply: mean absolute error {counter_mae:.1f} %, "
+            f"{sum(e <= 20 for e in counter_errors)} of {len(rows)} within 20 %."),
             "Mean absolute error of the cycle breakdown over the six apps, in percentage points: " + ", ".join(
                 f"{ROW_LABELS[r]} {sum(abs(x.simulated[r] - x.published[r]) for x in rows) / len(rows):.1f}"
                 for r in ("useful_macs", *ROWS)) + ".", ""]
@@ -114,12 +114,12 @@ def _nvdla_section() -> tuple[list[str], dict]:
     def listing(values) -> str:
         return ", ".join(f"{r.network} {v:.3f}" for r, v in zip(rows, values, strict=True)) + " ms"
 
-    out += ["", "Cross-check: the spreadsheet's stated per-layer rule evaluated without the simulator "
+    out += ["", ("Cross-check: the spreadsheet's stated per-layer rule evaluated without the simulator "
             "(`spreadsheet_rule` in accelsim/validation/nvdla.py: per layer the max of atomic-padded MAC cycles "
             "and memory cycles, a fused eltwise add also reading its shortcut operand). Every byte through the "
             f"10 GB/s DRAM: {listing(r.rule_ms for r in rows)}; activations over the 25 GB/s SRAM paths and "
             f"weights through DRAM (the most the SRAM can help): {listing(r.rule_sram_ms for r in rows)}; "
-            f"published: {listing(r.published_ms for r in rows)}."]
+            f"published: {listing(r.published_ms for r in rows)}.")]
     with_bn = [r for r in rows if r.rule_standalone_bn_ms]
     if with_bn:
         out[-1] += (" With each batch norm run as its own SDP pass instead of folded into the conv: "
@@ -131,9 +131,9 @@ def _nvdla_section() -> tuple[list[str], dict]:
                 f"{', '.join(outside) or 'none'}.")
     misses = [r for r in rows if abs(r.fps_error_pct) > 15 or abs(r.hw_util_error_pp) > 5]
     explained = [r for r in rows if abs(r.fps_error_pct) > 10 or abs(r.hw_util_error_pp) > 5]
-    out += ["", f"Targets: FPS within 15 % and HW MAC utilization within 5 points: met for "
+    out += ["", (f"Targets: FPS within 15 % and HW MAC utilization within 5 points: met for "
             f"{len(rows) - len(misses)} of {len(rows)} networks. Reasons for FPS errors above 10 % or "
-            "utilization errors above 5 points:"]
+            "utilization errors above 5 points:")]
     for r in explained:
         out.append(f"- {r.network}: FPS {r.fps_error_pct:+.1f} %, HW util {r.hw_util_error_pp:+.1f} points: {miss_reason(r)}.")
     out.append("")

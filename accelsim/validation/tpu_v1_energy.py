@@ -66,8 +66,8 @@ def energy_section(rows: list[TpuAppRow]) -> tuple[list[str], dict]:
     erows = [energy_row(row) for row in rows]
     w = TPU_V1_POWER_W
     out = ["### Energy", "",
-           f"Published ([TPU17] Table 2, measured per die): {w['idle']:g} W idle, {w['busy']:g} W busy, "
-           f"{w['tdp']:g} W TDP. The config's static power is the idle figure; the rest is the per-action model",
+           (f"Published ([TPU17] Table 2, measured per die): {w['idle']:g} W idle, {w['busy']:g} W busy, "
+           f"{w['tdp']:g} W TDP. The config's static power is the idle figure; the rest is the per-action model"),
            "(`accelsim/costs`, docs/energy_and_precision.md), the same rules for every architecture. TOPS/W is",
            "computed at the simulated TOPS of the table above (host transfers excluded from both time and static",
            "energy); \"at published TOPS\" puts the model's energy per operation at the paper's Table 3 rate.", "",
@@ -88,7 +88,7 @@ def energy_section(rows: list[TpuAppRow]) -> tuple[list[str], dict]:
         err = [100 * (full.tops_per_w / x - 1) for x in (hi, lo)]
         err_at = [100 * (full.tops_per_w_at(t) / x - 1) for t, x in ((row.published_tops, hi), (tops_lo, lo))]
         split = ", ".join(f"{k} {v:.3f}" for k, v in sorted(full.components_pj_per_mac.items(), key=lambda kv: -kv[1]))
-        out += ["", f"{FULL_LOAD_APP}, the app with the highest utilization, against the busy power: the paper implies "
+        out += ["", (f"{FULL_LOAD_APP}, the app with the highest utilization, against the busy power: the paper implies "
                 f"**{lo:.2f}–{hi:.2f} TOPS/W** ({tops_lo:.1f} TOPS from the useful-MAC row or {row.published_tops:g} "
                 f"from the TOPS row, over {w['busy']:g} W), i.e. {dyn_w:g} W above idle = {pj_hi:.2f}–{pj_lo:.2f} "
                 f"dynamic pJ/MAC. The model: **{full.tops_per_w:.2f} TOPS/W at {full.simulated_tops:.1f} TOPS** "
@@ -96,13 +96,13 @@ def energy_section(rows: list[TpuAppRow]) -> tuple[list[str], dict]:
                 f"published rates {full.tops_per_w_at(row.published_tops):.2f} / {full.tops_per_w_at(tops_lo):.2f} "
                 f"TOPS/W ({err_at[0]:+.0f} % / {err_at[1]:+.0f} %). Dynamic energy {full.dynamic_pj_per_mac:.3f} pJ/MAC, "
                 f"{100 * (full.dynamic_pj_per_mac / pj_hi - 1):+.0f} % / {100 * (full.dynamic_pj_per_mac / pj_lo - 1):+.0f} % "
-                f"against {pj_hi:.2f} / {pj_lo:.2f}; by component (pJ/MAC): {split}.", "",
-                "Why the model's dynamic energy is above the paper's: it counts every action at its table energy "
+                f"against {pj_hi:.2f} / {pj_lo:.2f}; by component (pJ/MAC): {split}."), "",
+                ("Why the model's dynamic energy is above the paper's: it counts every action at its table energy "
                 "(Horowitz's int8 MAC, a latched bit per moving operand and partial-sum bit, SRAM by bank plus "
                 "H-tree wire at Dally's 0.2 pJ/bit/mm) regardless of the data, while real activations are "
                 "often zero (ReLU) and toggle little; the in-array partial sum is taken at the accumulators' 32 "
                 "bits; and the Unified Buffer's banking is an estimate. The other apps are weight-bound and "
                 "keep the array busy 8-13 % of the time (Table 3), so their power sits near idle and their "
-                "TOPS/W is low; the paper gives no per-app power to compare them with.", ""]
+                "TOPS/W is low; the paper gives no per-app power to compare them with."), ""]
         summary = {"tpu_v1_cnn0_tops_per_w": full.tops_per_w, "tpu_v1_cnn0_tops_per_w_error_pct": err}
     return out, summary
