@@ -57,7 +57,9 @@ def _tpu_section(figures: Path, rel: str) -> tuple[list[str], dict]:
             out.append(f"- {row.app}: {_tpu_reason(row)}")
     impossible = [r.app for r in rows if max(r.counter_tops, r.published_tops) > 1.5 * min(r.counter_tops, r.published_tops)]
     out += ["", "Note on the published table itself: its TOPS row is not the useful-MAC row times the 92 TOPS peak",
-            "(" + ", ".join(f"{r.app} {r.counter_tops:.1f} vs {r.published_tops}" for r in rows) + "). Where the two",
+            "(" + ", ".join(f"{r.app} {r.counter_tops:.1f} vs {r.published_tops}" for r in rows) + "); the paper's",
+            "caption to Table 3 says the TOPS row was measured on production code and the other rows with performance",
+            "counters, so the two are not perfectly consistent (recalled from [TPU17]; not in the shared reference). Where the two",
             "differ by more than a factor 1.5 (" + (", ".join(impossible) or "none") + ") no simulated value can be within",
             "20 % of both. accelsim models the mechanisms the counters measure; the largest it does not reproduce is",
             "the non-matrix time of the MLPs and LSTMs (" + ", ".join(
