@@ -66,3 +66,19 @@ def test_tpu_v1_energy_rows_are_consistent_and_cnn0_is_near_the_implied_tops_per
     assert 0.75 * lo <= e.tops_per_w_at(86.0) <= 1.25 * hi
     lines, summary = energy_section(rows)
     assert "### Energy" in lines and summary["tpu_v1_cnn0_tops_per_w"] == pytest.approx(e.tops_per_w)
+
+
+def test_array_fill_and_unified_buffer_checks_against_table3_and_table8():
+    from accelsim.validation.published import TPU_V1_PEAK_UB_MIB
+    from accelsim.validation.tpu_v1 import array_fill_pct
+
+    assert array_fill_pct({"useful_macs": 22.5, "array_active": 46.2}) == pytest.approx(48.7, abs=0.05)
+    assert array_fill_pct({"useful_macs": 0.0, "array_active": 0.0}) == 0.0
+    # CNN0's stand-in: 3x3 convs of 242 channels on a 19x19 board, batch 8; the largest live pair is the
+    # 48-plane input and a 242-plane output (8 x 19 x 19 x (48 + 242) bytes = 0.80 MiB) or two 242-plane
+    # maps (1.33 MiB), below Table 8's 1.5 MiB and well inside the 24 MiB Unified Buffer
+    result = simulate("tpu_v1", "tpu_cnn0")
+    live = result.extra["arch_summary"]["peak_activation_buffer_bytes"]
+    assert live == 2 * 8 * 19 * 19 * 242
+    assert live / 2**20 < TPU_V1_PEAK_UB_MIB["CNN0"]
+    assert result.totals.cycles_by_cause.get("input_stall", 0) == 0

@@ -17,6 +17,8 @@ TPU_V1_TABLE3 = {
     "CNN1": ("tpu_cnn1", {"array_active": 46.2, "useful_macs": 22.5, "weight_stall": 28.1, "weight_shift": 7.0, "non_matrix": 18.7}, 14.1),
 }
 TPU_V1_PEAK_TOPS = 92.0
+# [TPU17] Table 8: peak Unified Buffer use per app, MiB (shared reference hardware.md)
+TPU_V1_PEAK_UB_MIB = {"MLP0": 11.0, "MLP1": 2.3, "LSTM0": 4.8, "LSTM1": 4.5, "CNN0": 1.5, "CNN1": 13.9}
 # [TPU17] Table 2, measured watts per die: idle, busy; thermal design power
 TPU_V1_POWER_W = {"idle": 28.0, "busy": 40.0, "tdp": 75.0}
 

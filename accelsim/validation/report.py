@@ -6,7 +6,7 @@ from pathlib import Path
 from ..atomic import write_atomic
 from ..spec.loader import load_arch, shipped_archs
 from ..workload.registry import load_workload
-from .published import WORKLOAD_TOTALS
+from .published import TPU_V1_PEAK_UB_MIB, WORKLOAD_TOTALS
 from .tpu_v1 import ROWS, validate_tpu_v1
 from .tpu_v1_energy import energy_section
 
@@ -65,14 +65,10 @@ def _tpu_section(figures: Path, rel: str) -> tuple[list[str], dict]:
             "the non-matrix time of the MLPs and LSTMs (" + ", ".join(
                 f"{r.app} {r.published['non_matrix']:.1f} % counted vs {r.simulated['non_matrix']:.1f} % simulated"
                 for r in rows if r.app.startswith(("MLP", "LSTM"))) + ").", ""]
-
-    def fill(values: dict) -> float:
-        return 100.0 * values["useful_macs"] / values["array_active"] if values["array_active"] else 0.0
-
-    off = [r for r in rows if abs(fill(r.published) - fill(r.simulated)) > 10]
+    off = [r for r in rows if abs(r.fill_published_pct - r.fill_simulated_pct) > 10]
     text = ("Array fill (useful MACs over array-active MACs, the share of the 64K weight slots holding real weights, "
             "which the stand-ins' invented widths decide), Table 3 / simulated: "
-            + ", ".join(f"{r.app} {fill(r.published):.0f} / {fill(r.simulated):.0f} %" for r in rows) + ".")
+            + ", ".join(f"{r.app} {r.fill_published_pct:.0f} / {r.fill_simulated_pct:.0f} %" for r in rows) + ".")
     if off:
         text += (f" Where the two differ by more than 10 points ({', '.join(r.app for r in off)}) the array-active and "
                  "weight-shift rows carry the invented shapes.")
@@ -81,6 +77,14 @@ def _tpu_section(figures: Path, rel: str) -> tuple[list[str], dict]:
             text += (f" For {', '.join(bound)}, whose time is mostly array-active, the TOPS do too (MAC time per useful "
                      "MAC scales with 1 / fill); the weight-bound apps' TOPS barely move with fill, since only real "
                      "weight bytes cross the DRAM.")
+    out += [text, ""]
+    over = [r for r in rows if r.peak_ub_simulated_mib > TPU_V1_PEAK_UB_MIB[r.app]]
+    text = ("Peak Unified Buffer use, [TPU17] Table 8 / simulated (activations live at once): "
+            + ", ".join(f"{r.app} {TPU_V1_PEAK_UB_MIB[r.app]:g} / {r.peak_ub_simulated_mib:.2f} MiB" for r in rows) + ".")
+    if over:
+        text += (" Above the real app's peak (" + ", ".join(
+            f"{r.app}: the array waits {r.activation_spill_pct:.1f} % of its cycles on activations spilled to DRAM"
+            for r in over) + "), the stand-in's invented sizes cost time the real app does not spend.")
     out += [text, ""]
     energy, energy_summary = energy_section(rows)
     out += energy
@@ -93,17 +97,21 @@ def _tpu_section(figures: Path, rel: str) -> tuple[list[str], dict]:
 
 def _tpu_reason(row) -> str:
     sim, pub = row.simulated, row.published
-    fill_sim = 100 * sim["useful_macs"] / sim["array_active"] if sim["array_active"] else 0.0
-    fill_pub = 100 * pub["useful_macs"] / pub["array_active"] if pub["array_active"] else 0.0
+    fill_sim, fill_pub = row.fill_simulated_pct, row.fill_published_pct
     faster = "faster" if row.simulated_tops > row.published_tops else "slower"
     if abs(row.counter_error_pct) <= 10:
         return (f"simulated {faster} than the TOPS row but within {abs(row.counter_error_pct):.0f} % of the "
                 f"{row.counter_tops:.1f} TOPS its counters imply; Table 3's TOPS row is "
                 f"{row.table_inconsistency_pct:+.0f} % from its own useful-MAC row")
     if abs(fill_sim - fill_pub) > 10:
-        return (f"the stand-in's invented shapes fill the array differently: useful / active MACs {fill_sim:.0f} % "
+        text = (f"the stand-in's invented shapes fill the array differently: useful / active MACs {fill_sim:.0f} % "
                 f"simulated vs {fill_pub:.0f} % in Table 3; non-matrix {sim['non_matrix']:.1f} % vs "
                 f"{pub['non_matrix']:.1f} % published")
+        if row.peak_ub_simulated_mib > TPU_V1_PEAK_UB_MIB[row.app]:
+            text += (f", {row.activation_spill_pct:.1f} % of it waiting on activations spilled to DRAM (the stand-in "
+                     f"fills up to {row.peak_ub_simulated_mib:.1f} MiB of the Unified Buffer and spills what does not "
+                     f"fit; the real app peaks at {TPU_V1_PEAK_UB_MIB[row.app]:g} MiB, Table 8)")
+        return text
     return (f"simulated {faster}: non-matrix {sim['non_matrix']:.1f} % vs {pub['non_matrix']:.1f} % published "
             "(RAW syncs and PCIe input stalls are not modelled beyond the layer boundaries)")
 

@@ -46,6 +46,32 @@ class TpuAppRow:
     def dominant_simulated(self) -> str:
         return max(ROWS, key=lambda r: self.simulated[r])
 
+    @property
+    def fill_published_pct(self) -> float:
+        """Table 3's useful MACs over array-active MACs: the share of the weight slots holding real weights."""
+        return array_fill_pct(self.published)
+
+    @property
+    def fill_simulated_pct(self) -> float:
+        return array_fill_pct(self.simulated)
+
+    @property
+    def peak_ub_simulated_mib(self) -> float:
+        """Peak activation bytes live in the Unified Buffer, MiB (Table 8 reports the same for the real apps)."""
+        return self.result.extra["arch_summary"]["peak_activation_buffer_bytes"] / 2**20
+
+    @property
+    def activation_spill_pct(self) -> float:
+        """Share of the non-host cycles the array waits on activations spilled to DRAM."""
+        causes = self.result.totals.cycles_by_cause
+        cycles = self.result.totals.cycles - causes.get("host_transfer", 0)
+        return 100.0 * (causes.get("input_stall", 0) + causes.get("output_stall", 0)) / cycles if cycles else 0.0
+
+
+def array_fill_pct(rows: dict[str, float]) -> float:
+    """Useful MACs over array-active MACs, percent, from Table 3-style rows."""
+    return 100.0 * rows["useful_macs"] / rows["array_active"] if rows["array_active"] else 0.0
+
 
 def table3_breakdown(result: RunResult) -> tuple[dict[str, float], float]:
     """Map accelsim's causes onto Table 3's rows (percent of cycles excluding host transfers, as the
