@@ -6,7 +6,7 @@ from pathlib import Path
 from ..atomic import write_atomic
 from ..spec.loader import load_arch, shipped_archs
 from ..workload.registry import load_workload
-from .published import TPU_V1_PEAK_UB_MIB, WORKLOAD_TOTALS
+from .published import WORKLOAD_TOTALS
 from .tpu_v1 import ROWS, validate_tpu_v1
 from .tpu_v1_energy import energy_section
 
@@ -78,9 +78,9 @@ def _tpu_section(figures: Path, rel: str) -> tuple[list[str], dict]:
                      "MAC scales with 1 / fill); the weight-bound apps' TOPS barely move with fill, since only real "
                      "weight bytes cross the DRAM.")
     out += [text, ""]
-    over = [r for r in rows if r.peak_ub_simulated_mib > TPU_V1_PEAK_UB_MIB[r.app]]
+    over = [r for r in rows if r.peak_ub_simulated_mib > r.peak_ub_published_mib]
     text = ("Peak Unified Buffer use, [TPU17] Table 8 / simulated (activations live at once): "
-            + ", ".join(f"{r.app} {TPU_V1_PEAK_UB_MIB[r.app]:g} / {r.peak_ub_simulated_mib:.2f} MiB" for r in rows) + ".")
+            + ", ".join(f"{r.app} {r.peak_ub_published_mib:g} / {r.peak_ub_simulated_mib:.2f} MiB" for r in rows) + ".")
     if over:
         text += (" Above the real app's peak (" + ", ".join(
             f"{r.app}: the array waits {r.activation_spill_pct:.1f} % of its cycles on activations spilled to DRAM"
@@ -107,10 +107,10 @@ def _tpu_reason(row) -> str:
         text = (f"the stand-in's invented shapes fill the array differently: useful / active MACs {fill_sim:.0f} % "
                 f"simulated vs {fill_pub:.0f} % in Table 3; non-matrix {sim['non_matrix']:.1f} % vs "
                 f"{pub['non_matrix']:.1f} % published")
-        if row.peak_ub_simulated_mib > TPU_V1_PEAK_UB_MIB[row.app]:
+        if row.peak_ub_simulated_mib > row.peak_ub_published_mib:
             text += (f", {row.activation_spill_pct:.1f} % of it waiting on activations spilled to DRAM (the stand-in "
                      f"fills up to {row.peak_ub_simulated_mib:.1f} MiB of the Unified Buffer and spills what does not "
-                     f"fit; the real app peaks at {TPU_V1_PEAK_UB_MIB[row.app]:g} MiB, Table 8)")
+                     f"fit; the real app peaks at {row.peak_ub_published_mib:g} MiB, Table 8)")
         return text
     return (f"simulated {faster}: non-matrix {sim['non_matrix']:.1f} % vs {pub['non_matrix']:.1f} % published "
             "(RAW syncs and PCIe input stalls are not modelled beyond the layer boundaries)")

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from ..api import simulate
 from ..report.results import RunResult
-from .published import TPU_V1_PEAK_TOPS, TPU_V1_TABLE3
+from .published import TPU_V1_PEAK_TOPS, TPU_V1_PEAK_UB_MIB, TPU_V1_TABLE3
 
 ROWS = ("array_active", "weight_stall", "weight_shift", "non_matrix")
 
@@ -59,6 +59,11 @@ class TpuAppRow:
     def peak_ub_simulated_mib(self) -> float:
         """Peak activation bytes live in the Unified Buffer, MiB (Table 8 reports the same for the real apps)."""
         return self.result.extra["arch_summary"]["peak_activation_buffer_bytes"] / 2**20
+
+    @property
+    def peak_ub_published_mib(self) -> float:
+        """[TPU17] Table 8: the real app's peak Unified Buffer use, MiB."""
+        return TPU_V1_PEAK_UB_MIB[self.app]
 
     @property
     def activation_spill_pct(self) -> float:

@@ -100,8 +100,7 @@ def energy_section(rows: list[TpuAppRow]) -> tuple[list[str], dict]:
                 ("Why the model's dynamic energy is above the paper's: it counts every action at its table energy "
                 "(Horowitz's int8 MAC, a latched bit per moving operand and partial-sum bit, SRAM by bank plus "
                 "H-tree wire at Dally's 0.2 pJ/bit/mm) regardless of the data, while real activations are "
-                "often zero (ReLU) and toggle little; the in-array partial sum is taken at the accumulators' 32 "
-                "bits; and the Unified Buffer's banking is an estimate. The other apps are weight-bound and "
+                "often zero (ReLU) and toggle little; and the Unified Buffer's banking is an estimate. The other apps are weight-bound and "
                 "keep the array busy 8-13 % of the time (Table 3), so their power sits near idle and their "
                 "TOPS/W is low; the paper gives no per-app power to compare them with."), ""]
         summary = {"tpu_v1_cnn0_tops_per_w": full.tops_per_w, "tpu_v1_cnn0_tops_per_w_error_pct": err}

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from ..common import positive_int
+
 NAME = "gemm"
 HELP = "time one GEMM on a systolic array (fast model), or run it PE by PE with --functional"
 DESCRIPTION = (
@@ -14,25 +16,15 @@ DESCRIPTION = (
 MAX_FUNCTIONAL_PE_CYCLES = 2_000_000_000  # refuse runs that would take minutes
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--m", type=_positive, required=True,
+    parser.add_argument("--m", type=positive_int, required=True,
                         help="rows of A and C (elements)")
-    parser.add_argument("--k", type=_positive, required=True,
+    parser.add_argument("--k", type=positive_int, required=True,
                         help="reduction length: columns of A, rows of B (elements)")
-    parser.add_argument("--n", type=_positive, required=True,
+    parser.add_argument("--n", type=positive_int, required=True,
                         help="columns of B and C (elements)")
-    parser.add_argument("--rows", type=_positive, required=True, help="array rows (PEs)")
-    parser.add_argument("--cols", type=_positive, required=True, help="array columns (PEs)")
+    parser.add_argument("--rows", type=positive_int, required=True, help="array rows (PEs)")
+    parser.add_argument("--cols", type=positive_int, required=True, help="array columns (PEs)")
     parser.add_argument("--dataflow", choices=("ws", "os", "is"), default="ws",
                         help="weight, output or input stationary (no unit; default ws)")
     parser.add_argument("--dtype", choices=("int8", "fp32"), default="int8",

@@ -1,6 +1,8 @@
 """accelsim precision-study: test error of a small MLP trained under emulated number formats."""
 from __future__ import annotations
 
+from ..common import positive_int
+
 NAME = "precision-study"
 HELP = ("train a small MLP under fp32, bf16, int8, LNS matmul, LNS everywhere and LNS + Kahan "
         "arithmetic and report the test error of each (percent)")
@@ -11,18 +13,6 @@ DESCRIPTION = (HELP + ". The network, its initial weights and the minibatch orde
 MAX_EPOCHS = 1000
 
 
-def _positive_int(text: str) -> int:
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {value}")
-    return value
-
-
 def add_arguments(parser) -> None:
     parser.add_argument("--dataset", choices=("digits", "mnist-subset"), default="digits",
                         help="digits: scikit-learn's 8x8 digits (1,797 images); mnist-subset: "
@@ -30,20 +20,20 @@ def add_arguments(parser) -> None:
     parser.add_argument("--seed", type=int, default=0,
                         help="random seed (integer) for the split, initial weights and batch order; "
                              "default: %(default)s")
-    parser.add_argument("--epochs", type=_positive_int, default=None,
+    parser.add_argument("--epochs", type=positive_int, default=None,
                         help="training epochs (passes over the training images); default: 30 for "
                              "digits, 10 for mnist-subset")
-    parser.add_argument("--hidden-units", type=_positive_int, default=None,
+    parser.add_argument("--hidden-units", type=positive_int, default=None,
                         help="hidden-layer width in neurons; default: 64 for digits, 100 for mnist-subset")
-    parser.add_argument("--batch-size", type=_positive_int, default=32,
+    parser.add_argument("--batch-size", type=positive_int, default=32,
                         help="minibatch size in images; default: %(default)s")
     parser.add_argument("--learning-rate", type=float, default=0.1,
                         help="SGD learning rate (dimensionless); default: %(default)s")
-    parser.add_argument("--lns-integer-bits", type=_positive_int, default=7,
+    parser.add_argument("--lns-integer-bits", type=positive_int, default=7,
                         help="LNS log2 integer bits (including its sign); default: %(default)s")
     parser.add_argument("--lns-fraction-bits", type=int, default=8,
                         help="LNS log2 fraction bits; default: %(default)s (sign + 7 + 8 = 16-bit LNS)")
-    parser.add_argument("--lns-table-size", type=_positive_int, default=1024,
+    parser.add_argument("--lns-table-size", type=positive_int, default=1024,
                         help="points in the LNS addition tables G(z) (entries); default: %(default)s")
     parser.add_argument("--variants", default=None,
                         help="comma-separated subset of fp32,bf16,int8,lns-matmul,lns-everywhere,"
