@@ -101,7 +101,7 @@ def check_program(program, arch, source: str | None = None) -> None:
             raise ResourceLimitError(
                 f"layer '{task.name}' lowers to {g.count} GEMM(s) of ({g.m} x {g.k}) . ({g.k} x {g.n}); "
                 f"dimensions above {MAX_DIMENSION:.0e} are refused", where, "--workload")
-        cycles = _task_cycles_bound(g, mu, arch.dram_sustained_bytes_per_cycle)
+        cycles = _task_cycles_bound(g, mu, arch.fetch_bytes_per_cycle(g.fetch_level))
         if cycles > MAX_TASK_CYCLES:
             raise ResourceLimitError(
                 f"layer '{task.name}' would take about {cycles:.3g} cycles on this arch; runs of more than "

@@ -11,6 +11,7 @@ from accelsim.validation.nvdla import (
     miss_reason,
     spreadsheet_rule,
     spreadsheet_rule_cycles,
+    validate_nvdla_sram,
 )
 from accelsim.workload.graph import WorkloadBuilder
 
@@ -98,3 +99,19 @@ def test_miss_reasons_name_the_measured_causes():
     # no Winograd credit while the spreadsheet has 1.5x: the reason says why
     assert "1.00x here vs 1.50x" in miss_reason(_row(1.0, 40.0, 40.0))
     assert miss_reason(_row(1.0, 22.0, 33.0)) == ""
+
+
+def test_four_mb_sram_row_keeps_conv_weights_resident_and_streams_fc_weights_from_dram():
+    row = validate_nvdla_sram()
+    # AlexNet's conv weights fit the 4 MiB: conv1, conv2 direct (34,848 + 307,200 B), conv3-5 as
+    # Winograd F(2x2,3x3) filters, 16/9 of (884,736 + 663,552 + 442,368) B
+    assert row.resident_layers == ("conv1", "conv2", "conv3", "conv4", "conv5")
+    assert row.resident_weight_bytes == 34_848 + 307_200 + (884_736 + 663_552 + 442_368) * 16 // 9
+    # the FC weights (9216x4096 + 4096x4096 + 4096x1000 B) stay in DRAM, fetched once per 16 frames
+    assert row.fc_weight_bytes == (9216 * 4096 + 4096 * 4096 + 4096 * 1000) / 16
+    # ... at the 10 GB/s DRAM (10 B per ns): no faster than their bytes allow
+    assert row.fc_ms >= row.fc_weight_bytes / 10 / 1e6
+    assert row.simulated_ms < row.default_ms
+    left_ms = row.published_ms - (row.simulated_ms - row.fc_ms)
+    assert row.fc_gbps_needed == pytest.approx(row.fc_weight_bytes / (left_ms * 1e6))
+    assert row.fps_error_pct == pytest.approx(100 * (row.published_ms / row.simulated_ms - 1))

@@ -151,8 +151,8 @@ def test_tpu_v1_has_no_secondary_level():
      "secondary_memory.name", "is taken", 9),
     ("secondary_memory: {name: dram, size_kib: 64, read_bandwidth_gbps: 1, write_bandwidth_gbps: 1}\n",
      "secondary_memory.name", "is taken", 9),
-    ("secondary_memory:\n  size_kib: 64\n  read_bandwidth_gbps: 1\n  write_bandwidth_gbps: 1\n  holds: [weights]\n",
-     "secondary_memory.holds[0]", "expected one of activations", 13),
+    ("secondary_memory:\n  size_kib: 64\n  read_bandwidth_gbps: 1\n  write_bandwidth_gbps: 1\n  holds: [partial_sums]\n",
+     "secondary_memory.holds[0]", "expected one of weights, activations", 13),
     ("secondary_memory:\n  size_kib: 64\n  read_bandwidth_gbps: 0\n  write_bandwidth_gbps: 1\n",
      "secondary_memory.read_bandwidth_gbps", "expected a value >=", 11),
     ("secondary_memory:\n  size_kib: 64\n  read_bandwidth_gbps: 1\n",
@@ -166,3 +166,62 @@ def test_bad_secondary_memory_is_located(tmp_path, extra, field, fragment, line)
     err = info.value
     assert err.field == field and fragment in err.message
     assert err.location is not None and err.location.line == line
+
+
+# Weights resident in the secondary level (secondary_memory.holds lists weights): preloaded in
+# program order while they fit, then streamed over its 32 B/cycle read path instead of the 4 B/cycle
+# DRAM. fc(16, 64, 64): one 64x64 weight tile of 4096 B, all of whose fetch is exposed.
+def resident_toy(tmp_path, size=1024, holds="[weights, activations]", dram_holds="[weights, activations]"):
+    path = tmp_path / "toy2.yaml"
+    path.write_text(BASE.replace("holds: [weights, activations]}", f"holds: {dram_holds}}}")
+                    + SECONDARY.format(size=size) + f"  holds: {holds}\n")
+    return load_arch(str(path))
+
+
+def test_resident_weights_stream_over_the_secondary_read_path(tmp_path):
+    from_dram = layer(simulate(toy(tmp_path), fc(16, 64, 64)))
+    r = simulate(resident_toy(tmp_path), fc(16, 64, 64))
+    resident = layer(r)
+    assert from_dram.cycles_by_cause["weight_load_stall"] == 4096 // 4
+    assert resident.cycles_by_cause["weight_load_stall"] == 4096 // 32
+    assert from_dram.cycles - resident.cycles == 4096 // 4 - 4096 // 32
+    by = {(t.tensor, t.level): t for t in resident.traffic}
+    assert by[("weights", "sram")].read_bytes == 4096 and ("weights", "dram") not in by
+    assert resident.dram_bytes == 0 and from_dram.dram_bytes == 4096
+    assert any(e.track == "sram.read" and e.cause == "weight_load_stall" for e in r.timeline)
+    assert not any(e.track == "dram" for e in r.timeline)
+    assert r.extra["arch_summary"]["peak_secondary_memory_bytes"] == 4096
+    assert any("weights resident in sram (4 KiB" in note for note in resident.extra["notes"])
+
+
+def two_fc():
+    b = WorkloadBuilder("two_fc", 16)
+    x = b.input("x", (16, 128))
+    h = b.fc("fc1", x, 256, bias=False)  # 32 KiB of weights
+    b.fc("fc2", h, 256, bias=False)  # 64 KiB of weights
+    return b.build()
+
+
+def test_resident_weights_fill_the_level_in_program_order(tmp_path):
+    r = simulate(resident_toy(tmp_path, size=64), two_fc())
+    first = {(t.tensor, t.level) for t in layer(r, "fc1").traffic}
+    second = {(t.tensor, t.level) for t in layer(r, "fc2").traffic}
+    assert ("weights", "sram") in first and ("weights", "dram") not in first
+    # 32 KiB left: fc2's 64 KiB stay in DRAM
+    assert ("weights", "dram") in second and ("weights", "sram") not in second
+    assert layer(r, "fc2").dram_bytes == 256 * 256
+
+
+def test_resident_weights_leave_less_room_for_spilled_activations(tmp_path):
+    # 64 KiB level: fc(1024, 128, 64)'s 64 KiB output fits it alone (test above), not beside its
+    # own 8 KiB of resident weights, so it goes to DRAM
+    r = simulate(resident_toy(tmp_path, size=64), fc(1024, 128, 64))
+    by = {(t.tensor, t.level): t for t in layer(r).traffic}
+    assert by[("weights", "sram")].read_bytes == layer(r).extra["tiles"] * 128 * 64
+    assert by[("output", "dram")].write_bytes == 1024 * 64 and ("output", "sram") not in by
+
+
+def test_resident_weights_need_dram_to_preload_from(tmp_path):
+    with pytest.raises(SpecError) as info:
+        resident_toy(tmp_path, dram_holds="[activations]")
+    assert info.value.field == "secondary_memory.holds" and "dram.holds" in info.value.message

@@ -84,7 +84,7 @@ def task_activity(task: Task, record: TaskRecord, arch: ArchSpec, elem_bytes: fl
             traffic.append(Traffic("input", act, task.input_bytes, 0))
             traffic.append(Traffic("output", act, 0, task.output_bytes))
     if record.matrix is not None and record.matrix.fetch_bytes:
-        traffic.append(Traffic("weights", "dram", record.matrix.fetch_bytes, 0))
+        traffic.append(Traffic("weights", task.gemm.fetch_level, record.matrix.fetch_bytes, 0))
     # off-chip levels: DRAM, the host, and the secondary memory level (read from / written to)
     levels = ("dram", "host") + ((arch.secondary_memory.name,) if arch.secondary_memory is not None else ())
     for tr in task.loads:

@@ -236,5 +236,5 @@ def _hold_dram(m, request, cycles: int, task: str):
     begin = env.now
     yield env.timeout(cycles)
     m.log("dram", task, "dma", begin, env.now)
-    m.dram_idle_since = max(m.dram_idle_since, env.now)
+    m.idle_since["dram"] = max(m.idle_since["dram"], env.now)
     m.dram.release(request)

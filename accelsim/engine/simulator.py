@@ -76,8 +76,8 @@ class _Machine:
             self.sec_write_bytes_per_cycle = sec.write_bandwidth_gbps / cycles_per_ns
             self.sec_latency = math.ceil(sec.latency_ns * cycles_per_ns)
         self.events: list[TimelineEvent] = []
-        #: when the DRAM last finished a transfer (weight prefetch may use the idle time after it)
-        self.dram_idle_since = 0
+        #: when each path last finished a transfer (weight prefetch may use the idle time after it)
+        self.idle_since = {"dram": 0} | ({f"{sec.name}.read": 0} if sec is not None else {})
         #: background transfers (for traces); not cause-bearing
         self.dma_busy: list[TimelineEvent] = []
 
@@ -98,6 +98,12 @@ class _Machine:
                     self.sec_latency + math.ceil(tr.nbytes / self.sec_write_bytes_per_cycle))
         return self.dram, "dram", self.dram_latency + math.ceil(tr.nbytes / self.dram_bytes_per_cycle)
 
+    def weight_path(self, level: str) -> tuple[simpy.Resource, str, float]:
+        """(resource, track, bytes per cycle) of a weight stream from ``level``."""
+        if self.secondary is not None and level == self.secondary:
+            return self.sec_read, f"{self.secondary}.read", self.sec_read_bytes_per_cycle
+        return self.dram, "dram", self.dram_bytes_per_cycle
+
     def move(self, task: Task, tr: Transfer, waiting_cause: str, background: bool = False):
         """Move ``tr`` over its path. A foreground move stalls its task (logged with
         ``waiting_cause``); a background one (streaming beside compute) is logged on the path's
@@ -111,8 +117,8 @@ class _Machine:
                 self.log(track, task.name, cause, start, self.env.now)
             begin = self.env.now
             yield self.env.timeout(cycles)
-            if resource is self.dram:
-                self.dram_idle_since = max(self.dram_idle_since, self.env.now)
+            if track in self.idle_since:
+                self.idle_since[track] = max(self.idle_since[track], self.env.now)
             if not background:
                 self.log(track, task.name, cause, begin, self.env.now)
             else:
@@ -165,16 +171,20 @@ def simulate_program(program: Program, arch: ArchSpec) -> EngineResult:
             with m.units["matrix"].request() as req:
                 yield req
                 begin = env.now
+                # the weight stream's path: DRAM, or the secondary level's read path when the weights
+                # are resident there
+                path, track, bytes_per_cycle = m.weight_path(task.gemm.fetch_level)
                 # Read_Weights is decoupled: the first FIFO-full of tiles may have been fetched while
-                # the DRAM sat idle after this task was issued
-                lead = max(0, begin - max(issued_at[task.name], m.dram_idle_since)) if m.dram.count == 0 else 0
-                timing = matrix_timing(task.gemm, mu, m.dram_bytes_per_cycle, lead)
+                # the path sat idle after this task was issued
+                lead = (max(0, begin - max(issued_at[task.name], m.idle_since[track]))
+                        if path.count == 0 else 0)
+                timing = matrix_timing(task.gemm, mu, bytes_per_cycle, lead)
                 if timing.fetch_cycles:
-                    dram_req = m.dram.request()
-                    yield dram_req
+                    path_req = path.request()
+                    yield path_req
                     m.log("matrix", task.name, "weight_load_stall", begin, env.now)
                     hold = max(0, timing.fetch_cycles - (lead if env.now == begin else 0))
-                    env.process(_hold(env, m, dram_req, hold, task.name))
+                    env.process(_hold(env, m, path, track, path_req, hold, task.name))
                 t0 = env.now
                 # causes inside the layer, as consecutive blocks of the counted lengths
                 m.log("matrix", task.name, "weight_load_stall", t0, t0 + timing.weight_load_stall)
@@ -212,7 +222,8 @@ def simulate_program(program: Program, arch: ArchSpec) -> EngineResult:
         for tr in task.stores:
             last = tr if tiles == 1 or tr.dst not in m.offchip else dataclasses.replace(tr, nbytes=-(-tr.nbytes // tiles))
             yield from m.move(task, last, "output_stall")
-        dram_read = (sum(tr.nbytes for tr in task.loads if tr.src == "dram") + (timing.fetch_bytes if timing else 0)
+        weights_from_dram = timing.fetch_bytes if timing and task.gemm.fetch_level == "dram" else 0
+        dram_read = (sum(tr.nbytes for tr in task.loads if tr.src == "dram") + weights_from_dram
                      + (grid.fetch_bytes if grid else 0))
         dram_write = sum(tr.nbytes for tr in task.stores if tr.dst == "dram")
         host = sum(tr.nbytes for tr in task.loads + task.stores if "host" in (tr.src, tr.dst))
@@ -244,9 +255,10 @@ def _stream_path(m: _Machine, task: Task, transfers: list[Transfer]):
         yield from m.move(task, tr, "input_stall", background=True)
 
 
-def _hold(env: simpy.Environment, m: _Machine, request, cycles: int, task: str):
+def _hold(env: simpy.Environment, m: _Machine, path: simpy.Resource, track: str, request, cycles: int, task: str):
+    """Keep ``path`` busy with a weight stream for ``cycles`` (logged on its track), then free it."""
     begin = env.now
     yield env.timeout(cycles)
-    m.log("dram", task, "weight_load_stall", begin, env.now)
-    m.dram_idle_since = max(m.dram_idle_since, env.now)
-    m.dram.release(request)
+    m.log(track, task, "weight_load_stall", begin, env.now)
+    m.idle_since[track] = max(m.idle_since[track], env.now)
+    path.release(request)

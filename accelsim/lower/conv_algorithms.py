@@ -22,6 +22,7 @@ A layer uses the applicable algorithm the arch lists with the fewest estimated c
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from fractions import Fraction as Fr
@@ -157,12 +158,16 @@ def _transform_rate(arch: ArchSpec) -> tuple[float, str]:
     return 0.0, "nothing (no vector unit)"
 
 
-def plan(algorithm: str, op: O.Conv2d, arch: ArchSpec, fetch_bytes_per_element: float, rate: float) -> ConvPlan:
-    """``op`` under ``algorithm`` on ``arch`` (``applicable`` must hold)."""
+def plan(algorithm: str, op: O.Conv2d, arch: ArchSpec, fetch_bytes_per_element: float, rate: float,
+         fetch_level: str = "dram") -> ConvPlan:
+    """``op`` under ``algorithm`` on ``arch`` (``applicable`` must hold), its weights streamed from
+    ``fetch_level`` (DRAM or a secondary memory level holding them)."""
     gemm, macs, tiles = _gemm_for(algorithm, op, fetch_bytes_per_element, rate)
+    gemm = dataclasses.replace(gemm, fetch_level=fetch_level)
     weight_elements = gemm.count * gemm.k * gemm.n
     compute = _array_cycles(gemm, arch)
-    fetch = weight_elements * fetch_bytes_per_element / arch.dram_sustained_bytes_per_cycle if fetch_bytes_per_element else 0.0
+    fetch = (weight_elements * fetch_bytes_per_element / arch.fetch_bytes_per_cycle(fetch_level)
+             if fetch_bytes_per_element else 0.0)
     transform_ops = 0
     if algorithm in WINOGRAD:
         w = WINOGRAD[algorithm]
@@ -186,11 +191,16 @@ def plan(algorithm: str, op: O.Conv2d, arch: ArchSpec, fetch_bytes_per_element: 
     return ConvPlan(algorithm, gemm, macs, op.macs, weight_elements, transform_ops, max(compute, fetch, transform), note)
 
 
-def choose(op: O.Conv2d, arch: ArchSpec, fetch_bytes_per_element: float, rate: float) -> ConvPlan:
-    """The plan with the fewest estimated cycles among the arch's applicable algorithms."""
+def choose(op: O.Conv2d, arch: ArchSpec, fetch_bytes_per_element: float, rate: float,
+           fetch_level: str = "dram", max_weight_bytes: float = math.inf) -> ConvPlan | None:
+    """The plan with the fewest estimated cycles among the arch's applicable algorithms whose stored
+    weights fit ``max_weight_bytes`` (None if none does)."""
     listed = tuple(arch.matrix_unit.conv_algorithms) or ("im2col",)
     candidates = [a for a in listed if applicable(a, op)] or ["im2col"]
-    plans = [plan(a, op, arch, fetch_bytes_per_element, rate) for a in candidates]
+    plans = [plan(a, op, arch, fetch_bytes_per_element, rate, fetch_level) for a in candidates]
+    plans = [p for p in plans if math.ceil(p.weight_elements * fetch_bytes_per_element) <= max_weight_bytes]
+    if not plans:
+        return None
     best = min(plans, key=lambda p: p.estimated_cycles)  # min keeps the first of equals
     if len(plans) > 1:
         others = ", ".join(f"{p.algorithm} {p.estimated_cycles:.0f}" for p in plans if p is not best)

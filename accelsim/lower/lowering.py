@@ -12,11 +12,13 @@ Stages (docs/operators.md has the per-operator table):
 - Everything else is vector work costed by vector_costs.py on the vector unit or on a
   fixed-function unit that lists the function (NVDLA PDP/CDP).
 - The scalar unit's issue, loop, configuration and sync cost comes from scalar_costs.py.
-- Weights stream from DRAM when DRAM holds weights.
+- Weights stream from DRAM when DRAM holds weights, or from the secondary memory level when it
+  holds them resident (preloaded in program order while they fit: resident_weights below).
 - Where activations live, and the transfers that implies, is decided by memory_plan.py.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -182,7 +184,27 @@ def _depthwise_note(op: O.Conv2d, gemm: GemmWork, arch: ArchSpec) -> str:
             f"array does useful work (low utilization: a systolic array needs channel reuse that depthwise lacks)")
 
 
-def _lower_group(group: list[Layer], ctx: _Context, task_of: dict[str, str], unit_of: dict[str, str]) -> Task:
+def _resident_gemm(head: Layer, ctx: _Context, rate: float, room: int):
+    """The layer's GEMM plan (a ConvPlan for a conv) with its weights resident in the secondary
+    memory level, if the arch keeps weights there, they fit the ``room`` earlier layers left and the
+    level's read path is no slower for this layer than DRAM; else None."""
+    sec = ctx.arch.spill_level("weights")
+    if sec is None or not ctx.weights_in_dram or room <= 0:
+        return None
+    if isinstance(head.op, O.Conv2d):
+        plan = conv_algorithms.choose(head.op, ctx.arch, ctx.elem_bytes, rate, sec.name, max_weight_bytes=room)
+        from_dram = conv_algorithms.choose(head.op, ctx.arch, ctx.elem_bytes, rate)
+        return plan if plan is not None and plan.estimated_cycles <= from_dram.estimated_cycles else None
+    gemm = _matmul_gemm(head.op, ctx, rate)
+    if not gemm.fetch_bytes_per_element or gemm.stored_weight_bytes > room:
+        return None
+    if ctx.arch.fetch_bytes_per_cycle(sec.name) < ctx.arch.dram_sustained_bytes_per_cycle:
+        return None
+    return dataclasses.replace(gemm, fetch_level=sec.name)
+
+
+def _lower_group(group: list[Layer], ctx: _Context, task_of: dict[str, str], unit_of: dict[str, str],
+                 resident_room: int = 0) -> Task:
     arch = ctx.arch
     mu, vu, su = arch.matrix_unit, arch.vector_unit, arch.scalar_unit
     head, tail = group[0], group[-1]
@@ -207,9 +229,10 @@ def _lower_group(group: list[Layer], ctx: _Context, task_of: dict[str, str], uni
             raise WorkloadError(f"layer '{name}' ({head.op.kind}) needs a matrix unit, and {arch.name} has none")
         rate = mu.precisions[ctx.prec.name]
         transform_ops = 0
+        resident = _resident_gemm(head, ctx, rate, resident_room)
         if isinstance(head.op, O.Conv2d):
             fetch = elem if ctx.weights_in_dram else 0.0
-            conv = conv_algorithms.choose(head.op, arch, fetch, rate)
+            conv = resident or conv_algorithms.choose(head.op, arch, fetch, rate)
             gemm, algorithm, transform_ops = conv.gemm, conv.algorithm, conv.transform_ops
             macs += conv.macs - head.op.macs
             weight_elements += conv.weight_elements - head.op.weight_elements + (head.op.out_channels if head.op.bias else 0)
@@ -217,7 +240,10 @@ def _lower_group(group: list[Layer], ctx: _Context, task_of: dict[str, str], uni
             if head.op.is_depthwise:
                 notes.append(_depthwise_note(head.op, gemm, arch))
         else:
-            gemm = _matmul_gemm(head.op, ctx, rate)
+            gemm = resident or _matmul_gemm(head.op, ctx, rate)
+        if resident is not None:
+            notes.append(f"weights resident in {gemm.fetch_level} ({gemm.stored_weight_bytes / 1024:.0f} KiB, preloaded "
+                         f"from DRAM before the run; {resident_room / 1024:.0f} KiB were free): streamed over its read path")
         unit = "matrix"
         pipe = _output_pipeline(group, gemm, transform_ops, ctx)
         pipeline_cycles, tail_cycles, element_ops = pipe.cycles, pipe.tail_cycles, pipe.element_ops
@@ -288,8 +314,12 @@ def lower(workload: Workload, arch: ArchSpec, precision: str | None = None) -> P
     task_of: dict[str, str] = {}
     unit_of: dict[str, str] = {}
     tasks: list[Task] = []
+    sec = arch.spill_level("weights")
+    resident_room = sec.size_bytes if sec is not None else 0  # secondary-memory bytes left for resident weights
     for group in _group_tasks(graph, arch):
-        task = _lower_group(group, ctx, task_of, unit_of)
+        task = _lower_group(group, ctx, task_of, unit_of, resident_room)
+        if task.gemm is not None and task.gemm.fetch_level != "dram":
+            resident_room -= task.gemm.stored_weight_bytes
         tasks.append(task)
         unit_of[task.name] = task.unit
         for layer in group:

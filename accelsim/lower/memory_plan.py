@@ -4,7 +4,7 @@ Walk the tasks in program order keeping the set of live activation tensors (prod
 consumers still to run) in the buffer that holds ``activations``. A task's output stays on chip
 if it fits beside what is live; otherwise it is written to the arch's secondary memory level
 (``secondary_memory``, e.g. NVDLA's on-chip SRAM) while it fits beside the spilled outputs live
-there, else to DRAM, and its consumers read it back from that level.
+there and the weights resident there (lowering.py), else to DRAM, and its consumers read it back from that level.
 Graph inputs arrive over the host link; outputs nobody consumes return over it. Relabellings
 (reshape, flatten, a concat built in place: unit "none") live wherever their inputs live and load
 nothing; their consumers load them if they are off chip.
@@ -28,6 +28,10 @@ def place_activations(tasks: tuple[Task, ...], arch: ArchSpec) -> tuple[Task, ..
     capacity = act_mem.size_bytes if act_mem else 0
     buffer_name = act_mem.name if act_mem else "unit"
     spill = arch.spill_level("activations")
+    # weights the lowering made resident in the secondary level occupy it for the whole run
+    sec = arch.secondary_memory
+    resident = sum(t.gemm.stored_weight_bytes for t in tasks
+                   if sec is not None and t.gemm is not None and t.gemm.fetch_level == sec.name)
     consumers: dict[str, int] = {t.name: 0 for t in tasks}
     for t in tasks:
         for d in t.deps:
@@ -41,7 +45,7 @@ def place_activations(tasks: tuple[Task, ...], arch: ArchSpec) -> tuple[Task, ..
 
     def spill_to(nbytes: int) -> str:
         """The secondary level while it has room for ``nbytes`` beside its live outputs, else DRAM."""
-        if spill is not None and sum(spilled.values()) + nbytes <= spill.size_bytes:
+        if spill is not None and resident + sum(spilled.values()) + nbytes <= spill.size_bytes:
             return spill.name
         return "dram"
 
@@ -106,7 +110,7 @@ def place_activations(tasks: tuple[Task, ...], arch: ArchSpec) -> tuple[Task, ..
             elif spill is not None and out_level == spill.name:
                 spilled[t.name] = t.output_bytes
         in_secondary = spill is not None and not fits and out_level == spill.name
-        secondary_live = sum(spilled.values()) + (t.output_bytes if in_secondary and not consumers[t.name] else 0)
+        secondary_live = resident + sum(spilled.values()) + (t.output_bytes if in_secondary and not consumers[t.name] else 0)
         for dep in t.deps:
             pending[dep] -= 1
             if pending[dep] == 0:

@@ -1,6 +1,7 @@
 """What the lowering hands the engine: tasks on units, with their memory transfers."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 
@@ -26,6 +27,13 @@ class GemmWork:
     fetch_bytes_per_element: float
     #: MACs per PE per cycle at this precision (1.0 = full rate)
     rate: float
+    #: where the stationary operand streams from: "dram", or the secondary memory level holding it resident
+    fetch_level: str = "dram"
+
+    @property
+    def stored_weight_bytes(self) -> int:
+        """Bytes of the stationary operand as stored in memory: what one pass of its stream fetches."""
+        return math.ceil(self.count * self.k * self.n * self.fetch_bytes_per_element)
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ FUSABLE = ("bias", "batch_norm", "relu", "relu6", "sigmoid", "tanh", "gelu", "si
 CONV_ALGORITHMS = ("im2col", "direct", "channel_extension", "winograd_f2", "winograd_f4")
 #: engine resources a fixed-function unit may not be named after
 RESERVED_UNIT_NAMES = ("matrix", "vector", "scalar", "none", "dram", "host", "host_link")
-#: tensor kinds a secondary memory level may hold (weights stay in DRAM: not modelled there yet)
-SECONDARY_HOLDS = ("activations",)
+#: tensor kinds a secondary memory level may hold: spilled activations, resident (preloaded) weights
+SECONDARY_HOLDS = ("weights", "activations")
 SECONDARY_KINDS = ("sram",)
 SUPPORTED_VERSIONS = (1,)
 
@@ -179,8 +179,11 @@ class DramSpec:
 @dataclass(frozen=True)
 class SecondaryMemorySpec:
     """A memory level between the on-chip buffers and DRAM with its own read and write paths (NVDLA's
-    secondary, on-chip SRAM interface): activations that do not fit the buffer spill here instead of
-    to DRAM while they fit its capacity."""
+    secondary, on-chip SRAM interface). Holding ``weights``: layers' weights are preloaded here from
+    DRAM once, in program order while they fit (steady-state inference: the preload is not part of a
+    run), and each such layer streams its weights over the read path instead of DRAM. Holding
+    ``activations``: outputs that do not fit the buffer spill here instead of to DRAM while they fit
+    the capacity the resident weights leave."""
 
     size_kib: float = spec_field(doc="capacity in KiB", min=1e-3, max=1e12)
     read_bandwidth_gbps: float = spec_field(doc="read path bandwidth in GB/s (1e9 bytes per second)", min=1e-6, max=1e9)
@@ -189,7 +192,7 @@ class SecondaryMemorySpec:
     latency_ns: float = spec_field(0.0, doc="access latency in ns, paid once per transfer", min=0, max=1e9)
     name: str = spec_field("sram", doc="level name, used for transfers, the timeline track and traffic")
     kind: str = spec_field("sram", doc=f"technology: {', '.join(SECONDARY_KINDS)} (energy by capacity)", choices=SECONDARY_KINDS)
-    holds: tuple[str, ...] = spec_field(("activations",), doc=f"tensors spilled here: {', '.join(SECONDARY_HOLDS)}",
+    holds: tuple[str, ...] = spec_field(("activations",), doc=f"tensors kept here: {', '.join(SECONDARY_HOLDS)} (weights resident, activations spilled)",
                                         choices=SECONDARY_HOLDS)
 
     @property
@@ -241,6 +244,9 @@ class ArchSpec:
         if sec is not None and sec.name in taken:
             raise SpecError(f"secondary memory name '{sec.name}' is taken (an on-chip buffer or an engine resource); "
                             "choose another", where, "secondary_memory.name")
+        if sec is not None and "weights" in sec.holds and "weights" not in self.dram.holds:
+            raise SpecError("secondary_memory holds weights preloaded from DRAM, so dram.holds must list 'weights'",
+                            where, "secondary_memory.holds")
         unit_names = [u.name for u in self.function_units]
         dup_units = {n for n in unit_names if unit_names.count(n) > 1}
         if dup_units:
@@ -296,6 +302,14 @@ class ArchSpec:
         """The secondary memory level that takes ``tensor`` when it does not fit on chip, if any."""
         sec = self.secondary_memory
         return sec if sec is not None and tensor in sec.holds else None
+
+    def fetch_bytes_per_cycle(self, level: str) -> float:
+        """Bytes per clock a matrix unit's weight stream gets from ``level``: the secondary memory's
+        read path, else the DRAM's sustained bandwidth."""
+        sec = self.secondary_memory
+        if sec is not None and level == sec.name:
+            return sec.read_bandwidth_gbps * 1e3 / self.clock_mhz
+        return self.dram_sustained_bytes_per_cycle
 
     @property
     def sram_sizes_kib(self) -> dict[str, float]:

@@ -29,6 +29,10 @@ NVDLA_SPREADSHEET = {
     "ResNet-50": ("resnet50_v1", 7.114, 140.6, 23.2, 26.7),
 }
 
+# the spreadsheet's other AlexNet row: the same config with a 4 MB on-chip SRAM behind the SRAM interface
+# (shared reference hardware.md): (network, workload, ms/frame, FPS, HW MAC util %, network MAC util %)
+NVDLA_SPREADSHEET_4MB_SRAM = ("AlexNet with 4 MB on-chip SRAM", "alexnet", 0.591, 1690.7, 44.1, 59.8)
+
 # workload -> (MACs at batch 1, parameters, source) — shared reference workloads.md
 WORKLOAD_TOTALS = {
     "alexnet": (0.7244e9, 60.97e6, "Krizhevsky et al. 2012 (original grouped)"),
