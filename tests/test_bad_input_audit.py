@@ -90,3 +90,56 @@ def test_workload_yaml_errors_name_file_line_column_and_field(case, tmp_path):
     assert expected in message, message
 
 
+# -------------------------------------------------------------------------------------------------
+# ONNX models that are well-formed protobuf but break the operator's contract
+
+
+def _onnx(nodes, inputs, inits=(), opset=13) -> bytes:
+    import numpy as np
+    from onnx import TensorProto, helper, numpy_helper
+
+    graph = helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info(n, TensorProto.FLOAT, s) for n, s in inputs],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(np.ones(shape, np.float32) if name != "shape" else np.array(shape, np.int64), name)
+         for name, shape in inits])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)]).SerializeToString()
+
+
+def _node(op, inputs, **attrs):
+    from onnx import helper
+
+    return helper.make_node(op, inputs, ["y"], name="n", **attrs)
+
+
+#: case -> (model builder, words of the expectation)
+ONNX_MODELS = {
+    "MatMul with one input": (lambda: _onnx([_node("MatMul", ["x"])], [("x", [1, 8])]), "needs 2 input(s)"),
+    "Conv without weights": (lambda: _onnx([_node("Conv", ["x"])], [("x", [1, 3, 8, 8])]), "needs 2 input(s)"),
+    "Gemm with one input": (lambda: _onnx([_node("Gemm", ["x"])], [("x", [1, 8])]), "needs 2 input(s)"),
+    "Gather with one input": (lambda: _onnx([_node("Gather", ["x"])], [("x", [4, 8])]), "needs 2 input(s)"),
+    "LSTM on a 2-D input": (lambda: _onnx([_node("LSTM", ["x", "W", "R"], hidden_size=4)], [("x", [2, 8])],
+                                          [("W", [1, 16, 8]), ("R", [1, 16, 4])]), "3-D input"),
+    "LayerNormalization of a scalar": (lambda: _onnx([_node("LayerNormalization", ["x", "s"])], [("x", [])],
+                                                     [("s", [1])], opset=17), "rank 1 or more"),
+    "BatchNormalization of a scalar": (lambda: _onnx([_node("BatchNormalization", ["x", "s", "b", "m", "v"])],
+                                                     [("x", [])], [("s", [1]), ("b", [1]), ("m", [1]), ("v", [1])]),
+                                       "rank 1 or more"),
+    "Reshape that changes the element count": (lambda: _onnx([_node("Reshape", ["x", "shape"])], [("x", [1, 8])],
+                                                             [("shape", [3, 5])]), "element count"),
+    "MaxPool window larger than the input": (lambda: _onnx([_node("MaxPool", ["x"], kernel_shape=[20, 20])],
+                                                           [("x", [1, 3, 8, 8])]), "does not fit"),
+}
+
+
+@pytest.mark.parametrize("case", list(ONNX_MODELS))
+def test_malformed_onnx_nodes_are_input_errors(case, tmp_path):
+    pytest.importorskip("onnx")
+    build, expected = ONNX_MODELS[case]
+    path = tmp_path / "m.onnx"
+    path.write_bytes(build())
+    message = _one_error(["run", "--arch", "tpu_v1", "--workload", str(path), "--gpu", "none"])
+    assert message.startswith(f"{path}: "), message
+    assert expected in message, message
+
+
