@@ -143,3 +143,14 @@ def test_malformed_onnx_nodes_are_input_errors(case, tmp_path):
     assert expected in message, message
 
 
+def test_onnx_warnings_are_one_line_without_python_source(tmp_path):
+    pytest.importorskip("onnx")
+    path = tmp_path / "m.onnx"
+    path.write_bytes(_onnx([_node("FooBar", ["x"])], [("x", [1, 8])]))
+    status, _, err = _cli(["run", "--arch", "tpu_v1", "--workload", str(path), "--gpu", "none",
+                           "--allow-unsupported"])
+    assert status == 0, err
+    assert err.startswith(f"accelsim: warning: {path}: costing unsupported ONNX operators"), err
+    assert "UserWarning" not in err and ".py:" not in err and len(err.strip().splitlines()) == 1, err
+
+
