@@ -154,3 +154,41 @@ def test_onnx_warnings_are_one_line_without_python_source(tmp_path):
     assert "UserWarning" not in err and ".py:" not in err and len(err.strip().splitlines()) == 1, err
 
 
+# -------------------------------------------------------------------------------------------------
+# Command-line options that were silently defaulted, crashed or ran unbounded
+
+#: case -> (argv, field named in the message, words of the expectation)
+OPTIONS = {
+    "run --precision empty": (["run", "--arch", "tpu_v1", "--workload", "lenet5", "--precision", ""],
+                              "--precision", "expected a precision name"),
+    "run --precision unknown": (["run", "--arch", "tpu_v1", "--workload", "lenet5", "--precision", "fp7"],
+                                "--precision", "unknown precision 'fp7'"),
+    "compare --precision list with a hole": (["compare", "--arch", "tpu_v1", "--workload", "lenet5",
+                                              "--precision", "int8,,int16"], "--precision", "comma-separated"),
+    "train --precision empty": (["train", "--system", "tpu_v3_8", "--global-batch", "8", "--precision", " "],
+                                "--precision", "expected a precision name"),
+    "train --parallel empty": (["train", "--system", "tpu_v3_8", "--global-batch", "8", "--parallel", "",
+                                "--estimate", "roofline", "--workload", "lenet5"], "--parallel", "dp=1024"),
+    "gemm --seed negative": (["gemm", "--m", "4", "--k", "4", "--n", "4", "--rows", "4", "--cols", "4",
+                              "--functional", "--seed", "-1"], "--seed", "non-negative integer"),
+    "gemm dimension beyond 64-bit counts": (["gemm", "--m", str(10**20), "--k", "4", "--n", "4", "--rows", "4",
+                                             "--cols", "4"], "--m", "at most"),
+    "gemm with 10^10 folds": (["gemm", "--m", "1", "--k", "100000", "--n", "100000", "--rows", "1", "--cols", "1"],
+                              "--rows", "folds"),
+    "precision-study --variants empty": (["precision-study", "--variants", ""], "--variants", "comma-separated"),
+    "precision-study --variants only commas": (["precision-study", "--variants", ",,"], "--variants",
+                                               "comma-separated"),
+    "precision-study --hidden-units huge": (["precision-study", "--hidden-units", str(10**11)], "--hidden-units",
+                                            "at most"),
+    "precision-study --lns-table-size huge": (["precision-study", "--lns-table-size", str(10**13)],
+                                              "--lns-table-size", "at most"),
+}
+
+
+@pytest.mark.parametrize("case", list(OPTIONS))
+def test_bad_options_are_usage_errors(case):
+    argv, field, expected = OPTIONS[case]
+    message = _one_error(argv)
+    assert field in message and expected in message, message
+
+
