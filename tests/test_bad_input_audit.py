@@ -192,3 +192,31 @@ def test_bad_options_are_usage_errors(case):
     assert field in message and expected in message, message
 
 
+# -------------------------------------------------------------------------------------------------
+# SCALE-Sim config
+
+SCALESIM_CFG = (REPO / "workloads" / "scalesim" / "scale_8x8.cfg").read_text(encoding="utf-8")
+SCALESIM_TOPOLOGY = str(REPO / "workloads" / "scalesim" / "mobilenet_head.csv")
+
+
+@pytest.mark.parametrize("run_name", ["{escape}", "..", "a/b", "", "a\x00b", "a\\b"])
+def test_scalesim_run_name_must_be_one_folder_name(run_name, tmp_path):
+    """run_name picks the report folder under --outdir; an absolute path or '..' used to write the
+    reports elsewhere, a NUL byte crashed."""
+    escape = tmp_path / "escape"
+    cfg = tmp_path / "c.cfg"
+    cfg.write_text(SCALESIM_CFG.replace("run_name = scale_8x8", "run_name = " + run_name.format(escape=escape)),
+                   encoding="utf-8")
+    message = _one_error(["scalesim", "-c", str(cfg), "-t", SCALESIM_TOPOLOGY, "-p", str(tmp_path / "out"), "-q"])
+    assert re.match(rf"{re.escape(str(cfg))}:5:\d+: general\.run_name: expected a folder name", message), message
+    assert not escape.exists() and not (tmp_path / "out").exists()
+
+
+def test_scalesim_user_bandwidth_beyond_64_bits_is_refused(tmp_path):
+    cfg = tmp_path / "c.cfg"
+    cfg.write_text(SCALESIM_CFG.replace("CALC", "USER").replace("Bandwidth : 10", "Bandwidth : " + "9" * 25),
+                   encoding="utf-8")
+    message = _one_error(["scalesim", "-c", str(cfg), "-t", SCALESIM_TOPOLOGY, "-p", str(tmp_path), "-q"])
+    assert message.startswith(f"{cfg}:16:13: architecture_presets.Bandwidth: must be at most"), message
+
+
