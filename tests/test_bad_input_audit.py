@@ -220,3 +220,43 @@ def test_scalesim_user_bandwidth_beyond_64_bits_is_refused(tmp_path):
     assert message.startswith(f"{cfg}:16:13: architecture_presets.Bandwidth: must be at most"), message
 
 
+# -------------------------------------------------------------------------------------------------
+# Sweep spec and system YAML
+
+
+def test_sweep_range_whose_step_count_overflows(tmp_path):
+    spec = tmp_path / "s.yaml"
+    spec.write_text("version: 1\nname: s\narch: tpu_v1\nworkload: lenet5\nset:\n"
+                    "  matrix_unit.rows: {from: 0, to: 1.0e+300, step: 1.0e-300}\n", encoding="utf-8")
+    message = _one_error(["sweep", str(spec), "--workers", "1", "--db", str(tmp_path / "s.sqlite")])
+    assert message.startswith(f"{spec}:6:21: set.matrix_unit.rows: range has too many values; at most"), message
+
+
+@pytest.mark.parametrize("text, what", [("- 1\n- 2\n", "got a list"), ("", "got an empty document"),
+                                        ("42\n", "got int 42")])
+def test_system_yaml_that_is_not_a_mapping(text, what, tmp_path):
+    path = tmp_path / "sys.yaml"
+    path.write_text(text, encoding="utf-8")
+    message = _one_error(["train", "--system", str(path), "--global-batch", "8"])
+    # the location stays the file alone: reports/bad_inputs.md documents these cells as `2 F`
+    assert message.startswith(f"{path}: <root>: expected a mapping of system fields"), message
+    assert what in message and "Marked" not in message and "NoneType" not in message, message
+
+
+# -------------------------------------------------------------------------------------------------
+# In a real process: status 2, one line, no traceback
+
+
+@pytest.mark.parametrize("argv", [
+    ["gemm", "--m", str(10**20), "--k", "4", "--n", "4", "--rows", "4", "--cols", "4"],
+    ["run", "--arch", "tpu_v1", "--workload", "{workload}", "--gpu", "none"],
+])
+def test_no_traceback_in_a_real_process(argv, tmp_path):
+    workload = tmp_path / "w.yaml"
+    workload.write_text(HEAD + "  - {name: a, op: add, inputs: []}\n", encoding="utf-8")
+    argv = [a.replace("{workload}", str(workload)) for a in argv]
+    env = dict(os.environ, PYTHONPATH=PACKAGE_ROOT)
+    proc = subprocess.run([sys.executable, "-m", "accelsim", *argv], env=env, cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
