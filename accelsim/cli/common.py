@@ -26,6 +26,30 @@ def batch_size(text: str) -> int:
     return value
 
 
+def precision_name(text: str) -> str:
+    """``--precision``: a precision name, checked here so that a typo or an empty name is a usage
+    error, not a silent default."""
+    from ..precision import get_precision
+
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"expected a precision name such as int8 or bf16, got {text!r}")
+    try:
+        get_precision(text.strip())
+    except AccelsimError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+    return text
+
+
+def precision_list(text: str) -> str:
+    """``compare --precision``: one precision name or a comma-separated list of them."""
+    for name in text.split(","):
+        if not name.strip():
+            raise argparse.ArgumentTypeError(f"expected a precision name such as int8 or a comma-separated list "
+                                             f"such as int8,bf16, got {text!r}")
+        precision_name(name)
+    return text
+
+
 def parse_settings(items: list[str] | None) -> dict:
     """``["seq_len=384", "layers=2"]`` -> ``{"seq_len": 384, "layers": 2}`` (values parsed as YAML scalars)."""
     import yaml
@@ -55,7 +79,7 @@ def add_target_options(parser: argparse.ArgumentParser, *, many_archs: bool = Fa
                         help="workload: a built-in name (see `accelsim list workloads`), a workload YAML, an ONNX model or a SCALE-Sim topology CSV")
     parser.add_argument("--batch", type=batch_size, metavar="N",
                         help="batch size in samples, at most 10^7 (default: the workload's own)")
-    parser.add_argument("--precision", metavar="NAME",
+    parser.add_argument("--precision", type=precision_list if many_archs else precision_name, metavar="NAME",
                         help="operand precision, e.g. int8, bf16, fp16, fp8_e4m3, lns16 (default: the arch's default_precision)")
     parser.add_argument("--set", action="append", default=[], metavar="FIELD.PATH=VALUE", dest="overrides",
                         help="override an arch field, e.g. matrix_unit.clock_mhz=1050 or memories.unified_buffer.size_kib=8192 "

@@ -9,6 +9,7 @@ import argparse
 import importlib
 import pkgutil
 import sys
+import warnings
 
 from .. import __version__
 from ..errors import AccelsimError
@@ -22,6 +23,11 @@ def _printable(text: str) -> str:
     the terminal; line breaks the message itself uses are kept."""
     return "\n".join("".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in line)
                      for line in text.split("\n"))
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings as one ``accelsim: warning:`` line, without the Python file and source line."""
+    print(f"accelsim: warning: {_printable(str(message))}", file=sys.stderr)
 
 
 def _command_modules():
@@ -65,7 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args._run(args) or 0)
+        with warnings.catch_warnings():  # restores the usual warning display afterwards
+            if not getattr(args, "debug", False):
+                warnings.showwarning = _show_warning
+            return int(args._run(args) or 0)
     except AccelsimError as exc:
         print(f"accelsim: error: {_printable(str(exc))}", file=sys.stderr)
         return exc.exit_status

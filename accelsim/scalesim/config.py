@@ -114,7 +114,11 @@ def parse_config(text: str, file: str = "<config>") -> ScaleSimConfig:
                                 field=f"{section}.{key}")
         return number
 
-    run_name = raw("general", "run_name")[0]
+    run_name, line, col = raw("general", "run_name")
+    if (not run_name or run_name in (".", "..") or any(c in run_name for c in "/\\")
+            or not run_name.isprintable()):
+        raise AccelsimError(f"expected a folder name for the reports (no '/', '\\', '.' or '..'), got {run_name!r}",
+                            Location(file, line, col), field="general.run_name")
     mode, line, col = raw("run_presets", "InterfaceBandwidth")
     if mode not in ("CALC", "USER"):
         raise AccelsimError(f"expected CALC or USER, got {mode!r}", Location(file, line, col),
@@ -135,6 +139,9 @@ def parse_config(text: str, file: str = "<config>") -> ScaleSimConfig:
                                 field="architecture_presets.Bandwidth") from None
         if bandwidth < 1:
             raise AccelsimError(f"must be at least 1 word/cycle, got {bandwidth}",
+                                Location(file, line, col), field="architecture_presets.Bandwidth")
+        if bandwidth > 10**12:  # guard: the native kernel counts in 64-bit integers
+            raise AccelsimError(f"must be at most 10^12 words/cycle, got {bandwidth}",
                                 Location(file, line, col), field="architecture_presets.Bandwidth")
     arch = "architecture_presets"
     return ScaleSimConfig(

@@ -90,9 +90,11 @@ def _range_values(node: MarkedDict, where: Location | None, field: str) -> tuple
         step = node["step"]
         if step <= 0:
             raise SpecError(f"range step must be positive, got {step}", node.marks.get("step", where), field)
-        count = math.floor((stop - start) / step + 1e-9) + 1
+        span = (stop - start) / step  # a float range may overflow: inf steps
+        count = math.floor(span + 1e-9) + 1 if math.isfinite(span) else math.inf
         if count > MAX_RANGE_VALUES:
-            raise SpecError(f"range has {count} values; at most {MAX_RANGE_VALUES}", where, field)
+            shown = count if math.isfinite(count) else "too many"
+            raise SpecError(f"range has {shown} values; at most {MAX_RANGE_VALUES}", where, field)
         values = [start + i * step if integral else round(start + i * step, 12) for i in range(count)]
     else:
         factor = node["factor"]

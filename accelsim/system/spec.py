@@ -194,8 +194,10 @@ def _topology(node: dict, file: str | None) -> TopologySpec:
 def parse_system(data: Any, file: str | None = None) -> SystemSpec:
     """Validate parsed YAML (marked containers) and build a :class:`SystemSpec`."""
     if not isinstance(data, dict):
-        raise SpecError(f"a system spec must be a mapping, got {type(data).__name__}",
-                        Location(file))
+        what = ("an empty document" if data is None else "a list" if isinstance(data, list)
+                else f"{type(data).__name__} {data!r}"[:100])
+        raise SpecError(f"expected a mapping of system fields (version, name, chip, chips, topology, link, "
+                        f"host_link), got {what}", Location(file), "<root>")
     allowed = ("version", "name", "description", "chip", "chips", "topology", "link",
                "intra_node_link", "host_link", "chip_roofline")
     _check_keys(data, allowed, ("version", "name", "chip", "chips", "topology", "link",

@@ -136,6 +136,8 @@ class WorkloadBuilder:
 
     def eltwise(self, name: str, inputs: list[str], func: str = "add") -> str:
         shapes = {self.shape(i) for i in inputs}
+        if not shapes:
+            raise WorkloadError(f"elementwise '{name}' needs at least one input")
         if len(shapes) != 1:
             raise WorkloadError(f"elementwise '{name}' inputs have different shapes: {sorted(shapes)}")
         return self.add(name, O.Elementwise(shapes.pop(), func, len(inputs)), tuple(inputs))
@@ -169,6 +171,15 @@ class WorkloadBuilder:
 
     def concat(self, name: str, inputs: list[str], axis: int = -1) -> str:
         shapes = [self.shape(i) for i in inputs]
+        if not shapes:
+            raise WorkloadError(f"concat '{name}' needs at least one input")
+        rank = len(shapes[0])
+        if not -rank <= axis < rank:
+            raise WorkloadError(f"concat '{name}': axis {axis} is out of range for inputs of rank {rank}")
+        for src, shape in zip(inputs, shapes):
+            if len(shape) != rank or any(d != d0 for j, (d, d0) in enumerate(zip(shape, shapes[0])) if j != axis % rank):
+                raise WorkloadError(f"concat '{name}' inputs differ outside axis {axis}: '{inputs[0]}' has shape "
+                                    f"{list(shapes[0])}, '{src}' has shape {list(shape)}")
         out = list(shapes[0])
         out[axis] = sum(s[axis] for s in shapes)
         total = sum(O._prod(s) for s in shapes)

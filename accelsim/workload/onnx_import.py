@@ -247,6 +247,7 @@ class _Importer:
                 if self.allow_unsupported:
                     self.generic(node, i)
             else:
+                self.check_arity(node)
                 self.map_node(node, i)
         if unsupported:
             listing = "; ".join(f"{op} (node '{n}')" for op, n in unsupported)
@@ -259,6 +260,31 @@ class _Importer:
             warnings.warn(f"{self.path}: costing unsupported ONNX operators as generic vector work "
                           f"(one op per output element): {listing}", stacklevel=3)
         return self.build(name, description)
+
+    def check_arity(self, node) -> None:
+        """A node must give every input and output its operator's schema requires (a hand-edited or
+        truncated model may not)."""
+        from onnx import defs
+
+        try:
+            schema = defs.get_schema(node.op_type, max(self.opset, 1), "")
+        except defs.SchemaError:
+            return
+        given = [t for t in node.input[:schema.min_input] if t]
+        if len(given) < schema.min_input:
+            names = ", ".join(p.name for p in schema.inputs[:schema.min_input])
+            raise self.error(f"{node.op_type} needs {schema.min_input} input(s) ({names}), got "
+                             f"{len([t for t in node.input if t])}", node)
+        if len([t for t in node.output[:schema.min_output] if t]) < schema.min_output:
+            raise self.error(f"{node.op_type} needs {schema.min_output} output(s), got "
+                             f"{len([t for t in node.output if t])}", node)
+
+    def rank(self, tensor: str, node, allowed: tuple[int, ...], what: str) -> tuple[int, ...]:
+        """The shape of ``tensor`` when its rank is one of ``allowed``, else a clear error."""
+        shape = self.shape(tensor, node)
+        if len(shape) not in allowed:
+            raise self.error(f"{node.op_type} needs {what}, got '{tensor}' of shape {list(shape)}", node)
+        return shape
 
     def generic(self, node, index: int) -> None:
         """An unsupported node as one element operation per output element."""
@@ -312,14 +338,14 @@ class _Importer:
         elif t == "Softmax":
             self.emit(name, O.Softmax(_nhwc(self.shape(node.output[0], node))), node.input[:1], node.output)
         elif t == "LayerNormalization":
-            shape = self.shape(node.input[0], node)
+            shape = self.rank(node.input[0], node, tuple(range(1, 9)), "an input of rank 1 or more")
             axis = a.get("axis", -1) % len(shape)
             features = _prod(shape[axis:])
             affine = len(node.input) > 1 and node.input[1] in self.initializers
             op = O.Norm(_nhwc(shape), "layer", features, affine)  # scale (+ bias): counted as scale and shift
             self.emit(name, op, node.input[:1], node.output[:1])
         elif t == "BatchNormalization":
-            shape = self.shape(node.input[0], node)
+            shape = self.rank(node.input[0], node, tuple(range(1, 9)), "an input of rank 1 or more")
             self.emit(name, O.Norm(_nhwc(shape), "batch", shape[1] if len(shape) > 1 else shape[0]),
                       node.input[:1], node.output[:1])
         elif t in ("MaxPool", "AveragePool"):
@@ -331,6 +357,10 @@ class _Importer:
             self.emit(name, op, node.input[:1], node.output)
         elif t in _MOVES:
             func, copies = _MOVES[t]
+            before, after = self.shape(node.input[0], node), self.shape(node.output[0], node)
+            if not copies and _prod(before) != _prod(after):
+                raise self.error(f"{t} changes the element count: {list(before)} ({_prod(before)} elements) to "
+                                 f"{list(after)} ({_prod(after)})", node)
             self.emit(name, O.DataMovement(_nhwc(self.shape(node.input[0], node)),
                                            _nhwc(self.shape(node.output[0], node)), func, copies),
                       node.input[:1], node.output)
@@ -497,7 +527,7 @@ class _Importer:
 
     def lstm(self, node, name, a):
         x = node.input[0]
-        seq, batch, in_size = self.shape(x, node)
+        seq, batch, in_size = self.rank(x, node, (3,), "a 3-D input [sequence, batch, features]")
         if a.get("layout", 0):
             batch, seq = seq, batch
         h = int(a.get("hidden_size") or self.shape(node.input[2], node)[-1])

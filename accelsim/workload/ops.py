@@ -266,6 +266,14 @@ class Pool(Op):
     func: str = "max"
     ceil_mode: bool = False
 
+    def validate(self) -> None:
+        for name in ("batch", "in_h", "in_w", "channels", "kernel_h", "kernel_w", "stride_h", "stride_w"):
+            if int(getattr(self, name)) < 1:
+                raise WorkloadError(f"pool {name} must be a positive integer, got {getattr(self, name)}")
+        if min(self.output_shape[1:3]) < 1:
+            raise WorkloadError(f"pool window {self.kernel_h}x{self.kernel_w} does not fit a {self.in_h}x{self.in_w} "
+                                "input with this padding")
+
     def _out(self, size, k, s, a, b):
         if self.ceil_mode:
             return -(-(size + a + b - k) // s) + 1

@@ -44,6 +44,9 @@ OP_FIELDS: dict[str, tuple[tuple[str, ...], dict]] = {
     **{name: ((), {}) for name in ACTIVATIONS},
 }
 COMMON_FIELDS = ("name", "op", "input", "inputs")
+#: how many inputs an op reads: (at least, at most); every other op reads exactly one
+OP_ARITY: dict[str, tuple[int, int | None]] = {"matmul": (2, 2), "add": (2, None), "mul": (2, None),
+                                               "sub": (2, None), "concat": (1, None)}
 
 
 def _err(msg: str, where: Location | None, field: str) -> WorkloadError:
@@ -58,6 +61,42 @@ def _int(value, where, field, minimum=1) -> int:
     if value > 10**9:
         raise _err(f"expected an integer <= 1e9, got {value}", where, field)
     return value
+
+
+def _bool(value, where, field) -> bool:
+    if not isinstance(value, bool):
+        raise _err(f"expected true or false, got {value!r}", where, field)
+    return value
+
+
+def _name(value, where, field) -> str:
+    """A layer or tensor name: a string (a plain integer is taken as its digits)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
+        raise _err(f"expected a name (a non-empty string), got {value!r}", where, field)
+    return str(value)
+
+
+def _sources(item: MarkedDict, previous: str, op: str, field: str) -> list[str]:
+    """The names of the layers ``item`` reads (``input``, ``inputs`` or the previous layer), checked
+    against what ``op`` takes."""
+    if "input" in item and "inputs" in item:
+        raise _err("give 'input' or 'inputs', not both", item.key_marks["inputs"], f"{field}.inputs")
+    key = "inputs" if "inputs" in item else "input"
+    where = item.marks.get(key, item.location)
+    if key == "inputs":
+        raw = item["inputs"]
+        if not isinstance(raw, list):
+            raise _err(f"expected a list of layer names, got {raw!r}", where, f"{field}.inputs")
+        marks = getattr(raw, "marks", [])
+        srcs = [_name(v, marks[i] if i < len(marks) else where, f"{field}.inputs[{i}]") for i, v in enumerate(raw)]
+    else:
+        srcs = [_name(item.get("input", previous), where, f"{field}.input")]
+    low, high = OP_ARITY.get(op, (1, 1))
+    if len(srcs) < low or (high is not None and len(srcs) > high):
+        want = (f"exactly {low}" if low == high else f"at least {low}" if high is None else f"{low} to {high}")
+        raise _err(f"op '{op}' reads {want} input{'s' if (high or low) > 1 else ''}, got {len(srcs)}"
+                   + (f" ({', '.join(srcs)})" if srcs else ""), where, f"{field}.{key}")
+    return srcs
 
 
 def load_workload_yaml(path: str | Path, batch: int | None = None) -> Workload:
@@ -76,7 +115,7 @@ def load_workload_yaml(path: str | Path, batch: int | None = None) -> Workload:
     if doc.get("version", 1) != 1:
         raise _err(f"unsupported version {doc['version']!r}; this accelsim reads version 1", doc.marks["version"], "version")
     default_batch = _int(doc.get("batch", 1), doc.marks.get("batch"), "batch")
-    b = WorkloadBuilder(str(doc["name"]), batch if batch is not None else default_batch, str(doc.get("description", "")),
+    b = WorkloadBuilder(_name(doc["name"], doc.marks["name"], "name"), batch if batch is not None else default_batch, str(doc.get("description", "")),
                         str(doc.get("source", path)))
     inputs = doc["inputs"]
     if not isinstance(inputs, MarkedList) or not inputs:
@@ -89,7 +128,12 @@ def load_workload_yaml(path: str | Path, batch: int | None = None) -> Workload:
         if not isinstance(shape, list) or not shape:
             raise _err("expected a list of positive integers", item.marks["shape"], f"inputs[{i}].shape")
         dims = [_int(d, item.marks["shape"], f"inputs[{i}].shape") for d in shape]
-        b.input(str(item["name"]), (b.batch, *dims))
+        try:
+            b.input(_name(item["name"], item.marks["name"], f"inputs[{i}].name"), (b.batch, *dims))
+        except WorkloadError as exc:
+            if exc.location is None:
+                raise _err(exc.message, item.marks["name"], f"inputs[{i}].name") from None
+            raise
     layers = doc["layers"]
     if not isinstance(layers, MarkedList) or not layers:
         raise _err("expected a non-empty list of layers", doc.marks["layers"], "layers")
@@ -115,13 +159,11 @@ def load_workload_yaml(path: str | Path, batch: int | None = None) -> Workload:
         for key in required:
             if key not in item:
                 raise _err(f"op '{op}' needs '{key}'", where, field)
-        srcs = item.get("inputs", [item.get("input", previous)])
-        if not isinstance(srcs, list):
-            srcs = [srcs]
-        name = str(item["name"])
+        srcs = _sources(item, previous, op, field)
+        name = _name(item["name"], item.marks["name"], f"{field}.name")
         args = {**optional, **{k: item[k] for k in item if k not in COMMON_FIELDS}}
         try:
-            previous = _add_layer(b, op, name, [str(s) for s in srcs], args, item, field)
+            previous = _add_layer(b, op, name, srcs, args, item, field)
         except WorkloadError as exc:
             if exc.location is None:
                 raise _err(exc.message, where, exc.field or field) from None
@@ -133,6 +175,9 @@ def _add_layer(b: WorkloadBuilder, op: str, name: str, srcs: list[str], a: dict,
     def geti(key, minimum=1):
         return _int(a[key], item.marks.get(key, item.location), f"{field}.{key}", minimum)
 
+    def getb(key):
+        return _bool(a[key], item.marks.get(key, item.location), f"{field}.{key}")
+
     x = srcs[0]
     if op in ("conv2d", "maxpool", "avgpool", "global_avgpool") and len(b.shape(x)) != 4:
         raise WorkloadError(f"{op} needs an input of shape [height, width, channels] (plus the batch), got "
@@ -142,13 +187,13 @@ def _add_layer(b: WorkloadBuilder, op: str, name: str, srcs: list[str], a: dict,
         if padding != "same":
             padding = _int(padding, item.marks.get("padding"), f"{field}.padding", 0)
         return b.conv(name, x, geti("out_channels"), geti("kernel"), geti("stride"), padding, geti("groups"),
-                      geti("dilation"), bool(a["bias"]))
+                      geti("dilation"), getb("bias"))
     if op == "fc":
-        return b.fc(name, x, geti("out_features"), bool(a["bias"]))
+        return b.fc(name, x, geti("out_features"), getb("bias"))
     if op in ("maxpool", "avgpool"):
         kernel = geti("kernel")
         stride = kernel if a["stride"] is None else geti("stride")
-        return b.pool(name, x, kernel, stride, geti("padding", 0), "max" if op == "maxpool" else "avg", bool(a["ceil_mode"]))
+        return b.pool(name, x, kernel, stride, geti("padding", 0), "max" if op == "maxpool" else "avg", getb("ceil_mode"))
     if op == "global_avgpool":
         return b.global_pool(name, x)
     if op in ("batchnorm", "layernorm"):
@@ -166,7 +211,12 @@ def _add_layer(b: WorkloadBuilder, op: str, name: str, srcs: list[str], a: dict,
                        f"({math.prod(b.shape(x)[1:])} elements per sample)", item.marks.get("shape"), f"{field}.shape")
         return b.reshape(name, x, (b.batch, *shape), op, copies=(op == "transpose"))
     if op == "concat":
-        return b.concat(name, srcs, int(a["axis"]))
+        axis, rank = a["axis"], len(b.shape(x))
+        if isinstance(axis, bool) or not isinstance(axis, int) or not (1 <= axis < rank or -rank < axis <= -1):
+            raise _err(f"expected an axis from 1 to {rank - 1} or from -{rank - 1} to -1 of '{x}' (shape "
+                       f"{list(b.shape(x)[1:])} plus the batch, which is axis 0), got {axis!r}",
+                       item.marks.get("axis", item.location), f"{field}.axis")
+        return b.concat(name, srcs, axis)
     if op == "embedding":
         return b.embedding(name, x, geti("rows"), geti("dim"))
     if op in ("add", "mul", "sub"):

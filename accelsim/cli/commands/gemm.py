@@ -16,6 +16,16 @@ DESCRIPTION = (
 MAX_FUNCTIONAL_PE_CYCLES = 2_000_000_000  # refuse runs that would take minutes
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {value}")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--m", type=positive_int, required=True,
                         help="rows of A and C (elements)")
@@ -35,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(no unit)")
     parser.add_argument("--functional", action="store_true",
                         help="run the PE-level functional model (no unit)")
-    parser.add_argument("--seed", type=int, default=0,
+    parser.add_argument("--seed", type=_seed, default=0,
                         help="random seed for the operands (integer, no unit; default 0)")
     parser.add_argument("--json", action="store_true", help="print one JSON object (no unit)")
 
@@ -45,8 +55,21 @@ def run(args: argparse.Namespace) -> int:
 
     from ...engine.dataflow import fast_cycles, fold_plan
     from ...errors import ResourceLimitError
+    from ...guards import MAX_DIMENSION, MAX_FOLDS, MAX_TASK_CYCLES
 
+    for option in ("m", "k", "n", "rows", "cols"):
+        if getattr(args, option) > MAX_DIMENSION:
+            raise ResourceLimitError(f"expected at most {MAX_DIMENSION:.0e}, got {getattr(args, option):,}",
+                                     field=f"--{option}")
     plan = fold_plan(args.dataflow, args.m, args.k, args.n, args.rows, args.cols)
+    folds = plan.folds
+    if folds > MAX_FOLDS:
+        raise ResourceLimitError(f"the GEMM needs {folds:,} stationary-tile folds on a {args.rows}x{args.cols} "
+                                 f"array; at most {MAX_FOLDS:.0e} are simulated (a few seconds). Use a larger "
+                                 "array or a smaller GEMM", field="--rows")
+    if folds * (plan.temporal + 2 * (args.rows + args.cols)) > MAX_TASK_CYCLES:
+        raise ResourceLimitError(f"the GEMM would take more than {MAX_TASK_CYCLES:.0e} cycles (the kernel counts "
+                                 "in 64-bit integers); use a larger array or a smaller GEMM", field="--m")
     total, compute, stall, shift, folds, used = fast_cycles(plan, args.double_buffered)
     result = {
         "dataflow": plan.dataflow,

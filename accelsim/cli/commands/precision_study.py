@@ -11,6 +11,9 @@ DESCRIPTION = (HELP + ". The network, its initial weights and the minibatch orde
                "Datasets ship with their packages; nothing is downloaded.")
 
 MAX_EPOCHS = 1000
+#: hidden units and LNS table points beyond which a study would need absurd memory or time
+MAX_HIDDEN_UNITS = 10_000
+MAX_LNS_TABLE_SIZE = 1 << 20
 
 
 def add_arguments(parser) -> None:
@@ -56,14 +59,23 @@ def run(args) -> int:
 
     if args.epochs is not None and args.epochs > MAX_EPOCHS:
         raise AccelsimError(f"--epochs {args.epochs} is more than the {MAX_EPOCHS} allowed", field="epochs")
+    if args.hidden_units is not None and args.hidden_units > MAX_HIDDEN_UNITS:
+        raise AccelsimError(f"expected at most {MAX_HIDDEN_UNITS:,} hidden units, got {args.hidden_units:,}",
+                            field="--hidden-units")
+    if args.lns_table_size > MAX_LNS_TABLE_SIZE:
+        raise AccelsimError(f"expected at most {MAX_LNS_TABLE_SIZE:,} table points, got {args.lns_table_size:,}",
+                            field="--lns-table-size")
     if not 0 < args.learning_rate < 100:
         raise AccelsimError(f"--learning-rate must be in (0, 100), got {args.learning_rate}",
                             field="learning_rate")
     if args.seed < 0:
         raise AccelsimError(f"--seed must be a non-negative integer, got {args.seed}", field="seed")
     variants = VARIANTS
-    if args.variants:
-        variants = tuple(v.strip() for v in args.variants.split(",") if v.strip())
+    if args.variants is not None:
+        variants = tuple(v.strip() for v in args.variants.split(","))
+        if not all(variants):
+            raise AccelsimError(f"expected a comma-separated list of {', '.join(VARIANTS)}, got {args.variants!r}",
+                                field="--variants")
         for v in variants:
             if v not in VARIANTS:
                 raise AccelsimError(f"unknown variant '{v}'{did_you_mean(v, VARIANTS)}; known: "

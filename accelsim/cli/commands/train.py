@@ -14,7 +14,7 @@ COLLECTIVES = ("auto", "ring", "rabenseifner", "recursive_doubling", "tree", "to
 
 
 def add_arguments(parser) -> None:
-    from ..common import positive_int
+    from ..common import positive_int, precision_name
 
     parser.add_argument("--system", required=True, metavar="NAME|PATH",
                         help="multi-chip system: a name from archs/systems (e.g. tpu_v3_pod_32x32) "
@@ -56,7 +56,7 @@ def add_arguments(parser) -> None:
                              "per parameter at the chip_roofline HBM GB/s), or the simulator's "
                              "update layers (currently charged host transfers that grow as the "
                              "batch shrinks); default: %(default)s")
-    parser.add_argument("--precision", help="operand precision of the single-chip simulation "
+    parser.add_argument("--precision", type=precision_name, help="operand precision of the single-chip simulation "
                                             "(default: the arch's)")
     parser.add_argument("--epochs", type=float, default=90.0, metavar="EPOCHS",
                         help="epochs for the time-to-train line (passes over the data set; "
@@ -98,7 +98,7 @@ def run(args) -> int:
     from ..common import emit
 
     system = load_system(args.system)
-    parallel = parse_parallel(args.parallel) if args.parallel else ParallelConfig(dp=system.chips)
+    parallel = parse_parallel(args.parallel) if args.parallel is not None else ParallelConfig(dp=system.chips)
     if not 0 < args.epochs <= 1e6:
         raise AccelsimError(f"--epochs must be in (0, 10^6], got {args.epochs}", field="--epochs")
     if not 0 < args.bucket_mib <= 1e6:
