@@ -238,8 +238,8 @@ def test_system_yaml_that_is_not_a_mapping(text, what, tmp_path):
     path = tmp_path / "sys.yaml"
     path.write_text(text, encoding="utf-8")
     message = _one_error(["train", "--system", str(path), "--global-batch", "8"])
-    # the location stays the file alone: reports/bad_inputs.md documents these cells as `2 F`
-    assert message.startswith(f"{path}: <root>: expected a mapping of system fields"), message
+    # the document's start, as for arch, workload and sweep files (reports/bad_inputs.md: `2 F:L:C`)
+    assert message.startswith(f"{path}:1:1: <root>: expected a mapping of system fields"), message
     assert what in message and "Marked" not in message and "NoneType" not in message, message
 
 

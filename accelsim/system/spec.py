@@ -197,7 +197,7 @@ def parse_system(data: Any, file: str | None = None) -> SystemSpec:
         what = ("an empty document" if data is None else "a list" if isinstance(data, list)
                 else f"{type(data).__name__} {data!r}"[:100])
         raise SpecError(f"expected a mapping of system fields (version, name, chip, chips, topology, link, "
-                        f"host_link), got {what}", Location(file), "<root>")
+                        f"host_link), got {what}", Location(file, 1, 1), "<root>")
     allowed = ("version", "name", "description", "chip", "chips", "topology", "link",
                "intra_node_link", "host_link", "chip_roofline")
     _check_keys(data, allowed, ("version", "name", "chip", "chips", "topology", "link",
