@@ -1,0 +1,74 @@
+"""Reports do not depend on where files are or how they were named, nor on the clock; Ctrl-C and
+SIGTERM leave outputs whole and stop sweeps with every finished point kept.
+
+Each test here failed before the fix it guards:
+- a sweep's export named its arch/workload files by absolute path, and its spec by the path given
+  on the command line, so the same sweep exported different bytes in another folder or checkout;
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import shutil
+from pathlib import Path
+
+import yaml
+
+import accelsim
+from accelsim.cli.main import main
+
+REPO = Path(__file__).resolve().parent.parent
+PACKAGE_ROOT = str(Path(accelsim.__file__).resolve().parent.parent)
+TINY_WORKLOAD = {"version": 1, "name": "tiny", "batch": 1, "inputs": [{"name": "x", "shape": [8, 8, 3]}],
+                 "layers": [{"name": "c", "op": "conv2d", "out_channels": 4, "kernel": 3},
+                            {"name": "f", "op": "flatten"}, {"name": "fc", "op": "fc", "out_features": 10}]}
+SWEEP = """\
+version: 1
+name: where
+arch: chip.yaml
+workload: [tiny.yaml, mnist_mlp]
+set:
+  matrix_unit.rows: [64, 128]
+objectives: [{seconds: min}, {energy_j: min}]
+"""
+
+
+def _cli(argv: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main(argv)
+    return status, out.getvalue(), err.getvalue()
+
+
+def _sweep_folder(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    shutil.copy(REPO / "archs" / "tpu_v1.yaml", folder / "chip.yaml")
+    (folder / "tiny.yaml").write_text(yaml.safe_dump(TINY_WORKLOAD, sort_keys=False), encoding="utf-8")
+    (folder / "sweep.yaml").write_text(SWEEP, encoding="utf-8")
+    return folder
+
+
+def _sweep_outputs(spec_arg: str, folder: Path) -> dict[str, bytes]:
+    db, out = folder / "where.sqlite", folder / "out"
+    status, _, err = _cli(["sweep", spec_arg, "--workers", "1", "--db", str(db), "--progress", "off"])
+    assert status == 0, err
+    commands = {"export.csv": ["sweep", "export", str(db)],
+                "export.json": ["sweep", "export", str(db), "--format", "json"],
+                "front.json": ["sweep", "pareto", str(db), "--format", "json"],
+                "front.txt": ["sweep", "pareto", str(db)]}
+    for name, argv in commands.items():
+        status, _, err = _cli([*argv, "-o", str(out / name)])
+        assert status == 0, err
+    return {name: (out / name).read_bytes() for name in commands}
+
+
+def test_sweep_exports_do_not_depend_on_the_folder_or_on_how_the_spec_was_named(tmp_path, monkeypatch):
+    here = _sweep_folder(tmp_path / "here")
+    there = _sweep_folder(tmp_path / "elsewhere" / "there")
+    by_absolute_path = _sweep_outputs(str(here / "sweep.yaml"), here)
+    monkeypatch.chdir(there.parent)
+    by_relative_path = _sweep_outputs("there/sweep.yaml", there)
+    for name, data in by_absolute_path.items():
+        assert data == by_relative_path[name], f"{name} differs between the two folders"
+        assert str(tmp_path).encode() not in data, f"{name} names the folder the sweep ran in"
+    assert b",tiny.yaml," in by_absolute_path["export.csv"]  # files as the spec names them
