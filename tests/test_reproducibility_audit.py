@@ -4,6 +4,7 @@ SIGTERM leave outputs whole and stop sweeps with every finished point kept.
 Each test here failed before the fix it guards:
 - a sweep's export named its arch/workload files by absolute path, and its spec by the path given
   on the command line, so the same sweep exported different bytes in another folder or checkout;
+- the HTML report of a shipped workload file named the folder accelsim was installed in;
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import yaml
 
 import accelsim
 from accelsim.cli.main import main
+from accelsim.workload.registry import load_workload
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGE_ROOT = str(Path(accelsim.__file__).resolve().parent.parent)
@@ -72,3 +74,13 @@ def test_sweep_exports_do_not_depend_on_the_folder_or_on_how_the_spec_was_named(
         assert data == by_relative_path[name], f"{name} differs between the two folders"
         assert str(tmp_path).encode() not in data, f"{name} names the folder the sweep ran in"
     assert b",tiny.yaml," in by_absolute_path["export.csv"]  # files as the spec names them
+
+
+def test_shipped_workload_files_are_named_by_their_place_in_the_package(tmp_path):
+    assert load_workload("tpu_mlp0_gemm").source == "workloads/tpu_mlp0_gemm.csv"
+    html = tmp_path / "report.html"
+    status, _, err = _cli(["run", "--arch", "tpu_v1", "--workload", "tpu_mlp0_gemm", "--gpu", "none",
+                           "--html", str(html), "-o", str(tmp_path / "report.txt")])
+    assert status == 0, err
+    text = html.read_text(encoding="utf-8")
+    assert "workloads/tpu_mlp0_gemm.csv" in text and PACKAGE_ROOT not in text
