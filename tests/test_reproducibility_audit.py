@@ -5,6 +5,7 @@ Each test here failed before the fix it guards:
 - a sweep's export named its arch/workload files by absolute path, and its spec by the path given
   on the command line, so the same sweep exported different bytes in another folder or checkout;
 - the HTML report of a shipped workload file named the folder accelsim was installed in;
+- ``precision-study --no-timings`` still printed the (wall-clock) training seconds in its table;
 """
 from __future__ import annotations
 
@@ -84,3 +85,17 @@ def test_shipped_workload_files_are_named_by_their_place_in_the_package(tmp_path
     assert status == 0, err
     text = html.read_text(encoding="utf-8")
     assert "workloads/tpu_mlp0_gemm.csv" in text and PACKAGE_ROOT not in text
+
+
+def test_precision_study_table_without_timings_has_no_clock_readings(tmp_path):
+    argv = ["precision-study", "--seed", "3", "--epochs", "1", "--variants", "fp32", "--no-timings"]
+    tables = []
+    for name in ("a.txt", "b.txt"):
+        status, _, err = _cli([*argv, "-o", str(tmp_path / name)])
+        assert status == 0, err
+        tables.append((tmp_path / name).read_bytes())
+    assert tables[0] == tables[1]
+    assert b"train s" not in tables[0]
+    status, _, err = _cli([*argv[:-1], "-o", str(tmp_path / "timed.txt")])
+    assert status == 0, err
+    assert b"train s" in (tmp_path / "timed.txt").read_bytes()  # the default still shows them
