@@ -6,12 +6,21 @@ Each test here failed before the fix it guards:
   on the command line, so the same sweep exported different bytes in another folder or checkout;
 - the HTML report of a shipped workload file named the folder accelsim was installed in;
 - ``precision-study --no-timings`` still printed the (wall-clock) training seconds in its table;
+- SIGTERM ended the process on the spot, leaving a temporary file beside an output being written
+  and a sweep's workers and Dask cluster to notice on their own;
 """
 from __future__ import annotations
 
 import contextlib
 import io
+import os
 import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
 from pathlib import Path
 
 import yaml
@@ -34,6 +43,10 @@ set:
   matrix_unit.rows: [64, 128]
 objectives: [{seconds: min}, {energy_j: min}]
 """
+
+
+def _env() -> dict:
+    return dict(os.environ, PYTHONPATH=PACKAGE_ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
 
 
 def _cli(argv: list[str]) -> tuple[int, str, str]:
@@ -99,3 +112,70 @@ def test_precision_study_table_without_timings_has_no_clock_readings(tmp_path):
     status, _, err = _cli([*argv[:-1], "-o", str(tmp_path / "timed.txt")])
     assert status == 0, err
     assert b"train s" in (tmp_path / "timed.txt").read_bytes()  # the default still shows them
+
+
+#: a command whose output write is hit by SIGTERM after its data is on disk, before the rename
+SIGTERM_MID_WRITE = """
+import os, signal, sys
+from accelsim import atomic
+from accelsim.cli.main import main
+
+real_fsync = atomic.os.fsync
+def fsync_then_sigterm(fd):
+    real_fsync(fd)
+    os.kill(os.getpid(), signal.SIGTERM)
+atomic.os.fsync = fsync_then_sigterm
+sys.exit(main(["run", "--arch", "tpu_v1", "--workload", "mnist_mlp", "--gpu", "none", "-o", sys.argv[1]]))
+"""
+
+
+def test_sigterm_while_writing_an_output_keeps_the_old_file_and_leaves_no_temporary_file(tmp_path):
+    target = tmp_path / "report.txt"
+    target.write_bytes(b"the previous report\n")
+    proc = subprocess.run([sys.executable, "-c", SIGTERM_MID_WRITE, str(target)], env=_env(), cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 143, proc.stderr
+    assert "terminated" in proc.stderr and "Traceback" not in proc.stderr
+    assert target.read_bytes() == b"the previous report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.txt"]
+
+
+LONG = """\
+version: 1
+name: long
+arch: tpu_v1
+workload: mnist_mlp
+set:
+  matrix_unit.rows: [64, 128, 256]
+  matrix_unit.cols: [32, 64, 128, 256]
+  memories.unified_buffer.size_kib: [2048, 4096, 8192, 24576]
+  dram.bandwidth_gbps: [17, 34, 68, 136, 272]
+"""
+
+
+def count_rows(db: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10) as con:
+            return con.execute("SELECT count(*) FROM points").fetchone()[0]
+    except sqlite3.OperationalError:  # not created yet
+        return 0
+
+
+def test_sigterm_stops_a_sweep_as_ctrl_c_does(tmp_path):
+    spec = tmp_path / "long.yaml"
+    spec.write_text(textwrap.dedent(LONG), encoding="utf-8")
+    db = tmp_path / "long.sqlite"
+    proc = subprocess.Popen([sys.executable, "-m", "accelsim", "sweep", str(spec), "--db", str(db), "--workers", "2",
+                             "--chunk-points", "2", "--progress", "off"], cwd=tmp_path, env=_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while count_rows(db) < 6:
+        assert proc.poll() is None, f"the sweep ended early: {proc.communicate()}"
+        assert time.monotonic() < deadline, "the sweep made no progress"
+        time.sleep(0.02)
+    seen = count_rows(db)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert "every finished point is in" in err and "terminated" in err and "Traceback" not in err
+    assert seen <= count_rows(db) < 240
