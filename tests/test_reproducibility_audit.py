@@ -8,6 +8,7 @@ Each test here failed before the fix it guards:
 - ``precision-study --no-timings`` still printed the (wall-clock) training seconds in its table;
 - SIGTERM ended the process on the spot, leaving a temporary file beside an output being written
   and a sweep's workers and Dask cluster to notice on their own;
+- a written output's folder entry was not flushed (a machine crash could lose the rename).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import os
 import shutil
 import signal
 import sqlite3
+import stat
 import subprocess
 import sys
 import textwrap
@@ -26,6 +28,7 @@ from pathlib import Path
 import yaml
 
 import accelsim
+from accelsim import atomic
 from accelsim.cli.main import main
 from accelsim.workload.registry import load_workload
 
@@ -179,3 +182,16 @@ def test_sigterm_stops_a_sweep_as_ctrl_c_does(tmp_path):
     assert proc.returncode == 143, err
     assert "every finished point is in" in err and "terminated" in err and "Traceback" not in err
     assert seen <= count_rows(db) < 240
+
+
+def test_the_folder_entry_of_a_written_file_is_flushed(tmp_path, monkeypatch):
+    synced = []
+    real_fsync = os.fsync
+
+    def spy(fd):
+        synced.append(stat.S_ISDIR(os.fstat(fd).st_mode))
+        return real_fsync(fd)
+
+    monkeypatch.setattr(atomic.os, "fsync", spy)
+    atomic.write_atomic(tmp_path / "out.json", "{}\n")
+    assert synced == [False, True]  # the data, then the folder holding the new name
