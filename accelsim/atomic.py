@@ -1,7 +1,8 @@
 """Atomic file output: write to a temporary file in the same folder, then rename over the target.
 
-A failure at any point (a full disk, a kill, an exception) leaves the old file untouched and no
-temporary file behind. Problems the user can fix (the path is a folder, a parent is a file, no
+A failure at any point (a full disk, Ctrl-C, SIGTERM, an exception) leaves the old file untouched
+and no temporary file behind; SIGKILL or a power cut can leave a hidden ``.NAME.*.tmp`` beside it,
+never a half-written target. Problems the user can fix (the path is a folder, a parent is a file, no
 permission, no space) are :class:`AccelsimError`; anything else is re-raised after cleaning up.
 """
 from __future__ import annotations
@@ -28,6 +29,21 @@ def _file_mode(path: Path) -> int:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Flush the folder's entry for the renamed file, so a machine crash right after a write keeps the
+    new file (best effort: some file systems cannot fsync a folder)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def write_atomic(path: str | Path, data: str | bytes) -> None:
@@ -57,3 +73,4 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
         if isinstance(exc, OSError):
             raise _cannot_write(path, exc) from None
         raise
+    _fsync_folder(folder)

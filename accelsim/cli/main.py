@@ -1,13 +1,17 @@
 """``accelsim`` entry point: builds the parser from the command modules and maps errors to exit codes.
 
 Exit status: 0 success, 2 bad input (a message naming file, line, column and field), 1 internal
-error (a short message; ``--debug`` shows the traceback), 130 interrupted.
+error (a short message; ``--debug`` shows the traceback), 130 interrupted (Ctrl-C), 143 terminated
+(SIGTERM). Both stop the command the same way: outputs being written are left as they were (no
+half-written file, no temporary file), a sweep keeps every finished point and stops its workers.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import pkgutil
+import signal
 import sys
 import warnings
 
@@ -33,6 +37,28 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 def _command_modules():
     names = sorted(m.name for m in pkgutil.iter_modules(_commands_pkg.__path__) if not m.name.startswith("_"))
     return [importlib.import_module(f"{_commands_pkg.__name__}.{name}") for name in names]
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, a batch scheduler, a container stop), raised where Ctrl-C would be."""
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """While a command runs, SIGTERM unwinds it as Ctrl-C does instead of ending the process on the spot."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    except ValueError:  # not the main thread: signals are not ours to handle
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -71,13 +97,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        with warnings.catch_warnings():  # restores the usual warning display afterwards
+        with warnings.catch_warnings(), _sigterm_as_interrupt():  # restores the usual warning display afterwards
             if not getattr(args, "debug", False):
                 warnings.showwarning = _show_warning
             return int(args._run(args) or 0)
     except AccelsimError as exc:
         print(f"accelsim: error: {_printable(str(exc))}", file=sys.stderr)
         return exc.exit_status
+    except Terminated:
+        print("accelsim: terminated", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("accelsim: interrupted", file=sys.stderr)
         return 130

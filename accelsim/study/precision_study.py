@@ -77,8 +77,9 @@ def run_precision_study(dataset: str = "digits", seed: int = 0, epochs: int = 10
                        int(data.y_train.size), int(data.y_test.size), tuple(rows))
 
 
-def format_table(result: StudyResult) -> str:
-    """A plain-text table of the study's results."""
+def format_table(result: StudyResult, timings: bool = True) -> str:
+    """A plain-text table of the study's results (``timings=False``: without the training times, so
+    the same inputs give byte-identical output)."""
     lines = [
         (f"precision study: {result.dataset}, {result.train_images} train / {result.test_images} test "
         f"images, MLP {result.hidden_units} hidden units, {result.epochs} epochs, batch "
@@ -86,12 +87,13 @@ def format_table(result: StudyResult) -> str:
         (f"LNS format: {result.lns_integer_bits} integer + {result.lns_fraction_bits} fraction bits, "
         f"G table {result.lns_table_size} points"),
         "",
-        f"{'variant':<16}{'test error %':>14}{'reference % (MNIST)':>22}{'train s':>10}",
+        f"{'variant':<16}{'test error %':>14}{'reference % (MNIST)':>22}" + (f"{'train s':>10}" if timings else ""),
     ]
     for r in result.results:
         ref = REFERENCE_MNIST_ERROR_PERCENT.get(r.variant)
         ref_text = f"{ref:.2f}" if ref is not None else "-"
-        lines.append(f"{r.variant:<16}{r.test_error_percent:>14.2f}{ref_text:>22}{r.train_seconds:>10.2f}")
+        time_text = f"{r.train_seconds:>10.2f}" if timings else ""
+        lines.append(f"{r.variant:<16}{r.test_error_percent:>14.2f}{ref_text:>22}{time_text}")
     return "\n".join(lines) + "\n"
 
 

@@ -34,8 +34,8 @@ class Point:
     """One design point of a sweep. ``index`` is its position in the sweep (0-based)."""
 
     index: int
-    params: dict  # dimension name -> value, for every dimension of the spec
-    arch: str
+    params: dict  # dimension name -> value, for every dimension of the spec (file paths as written)
+    arch: str  # what to load: a name, or a file path resolved against the sweep file's folder
     workload: str
     batch: int | None
     precision: str | None
@@ -168,12 +168,16 @@ def expand(spec: SweepSpec) -> tuple[Point, ...]:
         raise ResourceLimitError(f"the sweep has {count:,} points; at most {MAX_POINTS:,} are run in one sweep "
                                  "(use mode: {random: {n, seed}} to sample)", field="mode")
     identity = _Identity()
+    paths: dict[str, str] = {}  # arch/workload value as written -> what to load
     points = []
     for index, grid_index in enumerate(indices):
         params = _values_at(spec, grid_index, zip_length is not None)
         overrides = tuple(override_text(name[4:], value) for name, value in params.items() if name.startswith("set."))
         settings = {name[9:]: value for name, value in params.items() if name.startswith("settings.")}
-        arch, workload = params["arch"], params["workload"]
+        for value in (params["arch"], params["workload"]):
+            if value not in paths:
+                paths[value] = spec.input_path(value)
+        arch, workload = paths[params["arch"]], paths[params["workload"]]
         batch, precision, sparsity = params.get("batch"), params.get("precision"), params.get("sparsity")
         config = {
             "accelsim_version": __version__,

@@ -4,7 +4,9 @@ Every swept parameter is a :class:`Dimension` with its alternatives. A YAML list
 alternatives; ``{from: A, to: B, step: S}`` or ``{from: A, to: B, factor: F}`` gives an inclusive
 arithmetic or geometric range; anything else is one value. To set a list-valued arch field, wrap
 the list: ``matrix_unit.fused_ops: [[bias, relu]]``. Paths to arch or workload files are relative
-to the sweep file's folder.
+to the sweep file's folder; dimensions and point parameters keep them as written (so stored and
+exported sweeps do not depend on where the files are), and :meth:`SweepSpec.input_path` gives
+the path to load.
 """
 from __future__ import annotations
 
@@ -63,6 +65,10 @@ class SweepSpec:
     def location_of(self, name: str) -> Location | None:
         dim = self.dimension(name)
         return dim.location if dim else Location(self.source)
+
+    def input_path(self, value: str) -> str:
+        """An arch or workload value as written -> what to load (relative files: in the sweep's folder)."""
+        return _resolve_path(value, Path(self.base_dir))
 
 
 def _where(tree: MarkedDict, key: str) -> Location | None:
@@ -271,8 +277,6 @@ def parse_sweep_tree(tree, source: str, base_dir: Path, spec_sha256: str = "") -
             continue
         where = _where(tree, key)
         values = _check_values(key, _alternatives(tree[key], where, key), where)
-        if key in ("arch", "workload"):
-            values = tuple(_resolve_path(v, base_dir) for v in values)
         dims.append(Dimension(key, values, where))
     for section in ("settings", "set"):
         node = tree.get(section)

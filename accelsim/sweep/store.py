@@ -83,9 +83,11 @@ class StoredSweep:
 
 
 def spec_record(spec: SweepSpec) -> dict:
-    """The JSON-able summary of a sweep spec kept in the database."""
+    """The JSON-able summary of a sweep spec kept in the database. The sweep file is named by its
+    file name (its bytes by ``spec_sha256``): where it was, and from where it was run, do not matter."""
     return {
-        "name": spec.name, "description": spec.description, "source": spec.source, "spec_sha256": spec.spec_sha256,
+        "name": spec.name, "description": spec.description, "source": Path(spec.source).name,
+        "spec_sha256": spec.spec_sha256,
         "mode": spec.mode, "random": {"n": spec.random_n, "seed": spec.random_seed} if spec.mode == "random" else None,
         "dimensions": [{"name": d.name, "values": list(d.values)} for d in spec.dimensions],
         "constraints": [{"metric": c.metric, "min": c.minimum, "max": c.maximum} for c in spec.constraints],

@@ -1,6 +1,7 @@
 """Find a workload by built-in name or by file path (.yaml/.yml, and importers added by suffix)."""
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import pkgutil
 from pathlib import Path
@@ -68,7 +69,10 @@ def load_workload(spec: str, batch: int | None = None, settings: dict | None = N
         return entry.build(batch if batch is not None else entry.default_batch, **settings)
     files = shipped_workload_files()
     if spec in files:
-        return load_workload(str(files[spec]), batch, settings, allow_unsupported)
+        workload = load_workload(str(files[spec]), batch, settings, allow_unsupported)
+        if workload.source == str(files[spec]):  # named by its place in the package, wherever it is installed
+            workload = dataclasses.replace(workload, source=f"workloads/{files[spec].name}")
+        return workload
     known = sorted(set(builtins) | set(files))
     raise WorkloadError(f"unknown workload '{spec}'{did_you_mean(spec, known)}; known: {', '.join(known)} "
                         "(or give a path to a .yaml, .onnx or SCALE-Sim .csv file)", field="--workload")

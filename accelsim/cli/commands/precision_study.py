@@ -45,7 +45,8 @@ def add_arguments(parser) -> None:
                         help="output format: a text table or JSON (errors in percent, times in "
                              "seconds); default: %(default)s")
     parser.add_argument("--no-timings", action="store_true",
-                        help="leave the training times (seconds) out of the JSON, so reruns give the same bytes")
+                        help="leave the training times (seconds) out of the table or JSON, so reruns give the "
+                             "same bytes")
     parser.add_argument("-o", "--output", metavar="FILE", default=None,
                         help="write the result to FILE (atomically) instead of standard output")
 
@@ -89,6 +90,6 @@ def run(args) -> int:
         hidden_units=args.hidden_units or (100 if mnist else 64),
         batch_size=args.batch_size, learning_rate=args.learning_rate, lns=lns,
     )
-    emit(format_table(result) if args.format == "table" else to_json(result, timings=not args.no_timings),
-         args.output)
+    timings = not args.no_timings
+    emit(format_table(result, timings) if args.format == "table" else to_json(result, timings), args.output)
     return 0
