@@ -222,3 +222,11 @@ def test_an_output_that_exactly_fills_the_buffer_stays_on_chip(tmp_path):
     over = layer(simulate(toy(tmp_path, ub_kib=1), fc(8, 64, 65)))
     assert over.extra["tiles"] == 3
     assert {(t.tensor, t.level) for t in over.traffic} >= {("output", "dram"), ("input", "dram")}
+
+
+def test_a_gemm_splits_into_at_most_one_tile_per_row(tmp_path):
+    # fc 2 x 4096 -> 64 in a 1 KiB UB: input + output = 8192 + 128 B would need ceil(8320 / 512)
+    # = 17 tiles, but two rows split into at most two: 2 GEMMs of 1 x 4096 x 64
+    r = simulate(toy(tmp_path, ub_kib=1), fc(2, 4096, 64))
+    assert layer(r).extra["tiles"] == 2
+    assert layer(r).extra["gemm"] == {"m": 1, "k": 4096, "n": 64, "count": 2}
