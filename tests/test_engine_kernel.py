@@ -37,7 +37,8 @@ def test_weight_stream_stalls_exactly_as_bandwidth_predicts():
     assert compute == 4 * 100 + (rows + cols - 2)
     # first tile: fetch 1024 (stall) then shift 256; afterwards each fetch starts when the previous tile
     # starts shifting, so tile i lands 1024 after tile i-1's shift began
-    assert stall + shift == total - compute
+    # each later fold's 924-cycle gap is its 256-cycle shift plus 668 cycles of waiting for the fetch
+    assert (stall, shift) == (1024 + 3 * (1024 - 100 - 256), 4 * 256)
     assert total == 1024 * 4 + 256 + 100 + (rows + cols - 2)
 
 
