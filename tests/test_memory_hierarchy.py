@@ -158,3 +158,75 @@ def test_bad_sustained_fraction_names_the_field(value):
     with pytest.raises(SpecError) as info:
         load_arch("tpu_v1", [f"dram.sustained_fraction={value}"])
     assert info.value.field == "dram.sustained_fraction"
+
+
+def _events(result, track, cause, name="fc"):
+    return [(e.start_cycle, e.end_cycle) for e in result.timeline
+            if e.track == track and e.cause == cause and e.layer == name]
+
+
+def test_dram_latency_is_paid_by_every_foreground_transfer(tmp_path):
+    # fc(1024, 128, 64) in a 64 KiB UB: 6 tiles (as above). At 1 GHz, 100 ns of DRAM latency is
+    # 100 cycles: the first input tile (ceil(131072 / 6) = 21,846 B at 64 B/cycle = 342 cycles)
+    # and the last output tile (10,923 B: 171 cycles) each pay it once.
+    path = tmp_path / "slow.yaml"
+    path.write_text(ARCH.format(bw=64, ub_kib=64).replace("latency_ns: 0,", "latency_ns: 100,"))
+    r = simulate(load_arch(str(path)), fc(1024, 128, 64))
+    c = layer(r).cycles_by_cause
+    assert (c["input_stall"], c["output_stall"]) == (100 + 342, 100 + 171)
+    assert _events(r, "dram", "input_stall")[0] == (0, 442)
+
+
+@pytest.mark.parametrize("bw,first_in,last_out", [(5, 4370, 2185), (2, 10923, 5462)])
+def test_first_and_last_tiles_round_their_bytes_up(tmp_path, bw, first_in, last_out):
+    # fc(1024, 128, 64) in 6 tiles: the first input tile is ceil(131072 / 6) = 21,846 B, the last
+    # output tile ceil(65536 / 6) = 10,923 B. At 5 B/cycle: 4,370 and 2,185 cycles (21,845 B would
+    # take 4,369); at 2 B/cycle: 10,923 and 5,462 (10,922 B would take 5,461).
+    r = simulate(toy(tmp_path, bw=bw, ub_kib=64), fc(1024, 128, 64))
+    assert _events(r, "dram", "input_stall")[0] == (0, first_in)
+    assert layer(r).cycles_by_cause["output_stall"] == last_out
+
+
+def test_host_link_transfers_pay_latency_plus_bytes_over_bandwidth(tmp_path):
+    # 1 GB/s at 1 GHz is 1 B/cycle and 2 us of latency 2000 cycles: the 32 x 64 int8 input
+    # arrives in 2000 + 2048 cycles, the 32 x 256 output leaves in 2000 + 8192
+    path = tmp_path / "host.yaml"
+    path.write_text(ARCH.format(bw=64, ub_kib=1024) + "host_link: {bandwidth_gbps: 1, latency_us: 2}\n")
+    r = simulate(load_arch(str(path)), fc(32, 64, 256))
+    assert layer(r, "x").cycles_by_cause["host_transfer"] == 2000 + 2048
+    assert layer(r).cycles_by_cause["host_transfer"] == 2000 + 8192
+
+
+@pytest.mark.parametrize("scalar,cycles", [
+    ("{cpi: 1.5, instructions_per_layer: 3}", 5),  # 3 x 1.5 = 4.5 cycles, rounded up
+    ("{cpi: 1, clock_mhz: 250, instructions_per_layer: 3}", 12),  # 3 cycles at 250 MHz = 12 at 1 GHz
+])
+def test_scalar_issue_cycles(tmp_path, scalar, cycles):
+    path = tmp_path / "scalar.yaml"
+    path.write_text(ARCH.format(bw=64, ub_kib=1024) + f"scalar_unit: {scalar}\n")
+    with_scalar = simulate(load_arch(str(path)), fc(32, 64, 256))
+    assert _events(with_scalar, "scalar", "scalar") == [(0, cycles)]
+    # the layer cannot start before it is issued: the run is exactly that much longer
+    assert with_scalar.totals.cycles == simulate(toy(tmp_path), fc(32, 64, 256)).totals.cycles + cycles
+
+
+def test_an_output_that_exactly_fills_the_buffer_stays_on_chip(tmp_path):
+    # a 1 KiB UB: the 8 x 64 int8 input (512 B) and the 8 x 64 output (512 B) fill it exactly, so
+    # nothing spills or tiles; one more output column (8 x 65 = 520 B) no longer fits: the output
+    # spills to DRAM and input + output (1032 B) split into ceil(1032 / 512) = 3 tiles
+    exact = layer(simulate(toy(tmp_path, ub_kib=1), fc(8, 64, 64)))
+    by = {(t.tensor, t.level): t for t in exact.traffic}
+    assert exact.extra["tiles"] == 1
+    assert ("output", "dram") not in by and ("input", "dram") not in by
+    assert by[("output", "host")].write_bytes == 8 * 64
+    over = layer(simulate(toy(tmp_path, ub_kib=1), fc(8, 64, 65)))
+    assert over.extra["tiles"] == 3
+    assert {(t.tensor, t.level) for t in over.traffic} >= {("output", "dram"), ("input", "dram")}
+
+
+def test_a_gemm_splits_into_at_most_one_tile_per_row(tmp_path):
+    # fc 2 x 4096 -> 64 in a 1 KiB UB: input + output = 8192 + 128 B would need ceil(8320 / 512)
+    # = 17 tiles, but two rows split into at most two: 2 GEMMs of 1 x 4096 x 64
+    r = simulate(toy(tmp_path, ub_kib=1), fc(2, 4096, 64))
+    assert layer(r).extra["tiles"] == 2
+    assert layer(r).extra["gemm"] == {"m": 1, "k": 4096, "n": 64, "count": 2}

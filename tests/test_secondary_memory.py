@@ -225,3 +225,44 @@ def test_resident_weights_need_dram_to_preload_from(tmp_path):
     with pytest.raises(SpecError) as info:
         resident_toy(tmp_path, dram_holds="[activations]")
     assert info.value.field == "secondary_memory.holds" and "dram.holds" in info.value.message
+
+
+def _two_branches(m=512, k=16, n=120):
+    """x (8 KiB) feeds fc a and fc b (60 KiB outputs each); c consumes a, d consumes b, so a is
+    still live when b is placed."""
+    b = WorkloadBuilder("two", m)
+    x = b.input("x", (m, k))
+    a = b.fc("a", x, n, bias=False)
+    other = b.fc("b", x, n, bias=False)
+    b.fc("c", a, 8, bias=False)
+    b.fc("d", other, 8, bias=False)
+    return b.build()
+
+
+@pytest.mark.parametrize("size,b_level", [(64, "dram"), (128, "sram")])
+def test_spilled_outputs_share_the_secondary_capacity(tmp_path, size, b_level):
+    # neither 60 KiB output fits the 64 KiB UB beside x: both spill. A 64 KiB secondary level takes
+    # a (60 KiB) but not b beside it (120 KiB): b goes to DRAM; a 128 KiB level takes both.
+    r = simulate(toy(tmp_path, size=size), _two_branches())
+    out = {name: {t.level for t in layer(r, name).traffic if t.tensor == "output" and t.write_bytes}
+           for name in ("a", "b")}
+    assert out["a"] == {"ub", "sram"}
+    assert out["b"] == {"ub", b_level}
+    d_input = {t.level for t in layer(r, "d").traffic if t.tensor == "input" and t.level != "ub"}
+    assert d_input == {b_level}
+
+
+def test_a_consumed_spill_frees_its_secondary_capacity(tmp_path):
+    # x (8 KiB) -> a (60 KiB, spilled to the 64 KiB secondary level) -> c (4 KiB) -> e (62 KiB)
+    # -> f. When e is placed, a's only consumer has run: its 60 KiB are free again, so e (which
+    # does not fit the UB beside c: 66 KiB) spills to the secondary level too, not to DRAM.
+    b = WorkloadBuilder("chain", 512)
+    x = b.input("x", (512, 16))
+    a = b.fc("a", x, 120, bias=False)
+    c = b.fc("c", a, 8, bias=False)
+    e = b.fc("e", c, 124, bias=False)
+    b.fc("f", e, 8, bias=False)
+    r = simulate(toy(tmp_path, size=64), b.build())
+    for name in ("a", "e"):
+        assert {t.level for t in layer(r, name).traffic if t.tensor == "output" and t.write_bytes} == {"ub", "sram"}
+    assert ("input", "sram") in {(t.tensor, t.level) for t in layer(r, "f").traffic}

@@ -5,8 +5,9 @@ import math
 
 import pytest
 
+from accelsim.api import simulate
 from accelsim.lower import vector_costs as V
-from accelsim.lower.lowering import lower
+from accelsim.lower.lowering import fusable_name, lower
 from accelsim.lower.scalar_costs import scalar_instructions
 from accelsim.spec.arch import FunctionUnitSpec, ScalarUnitSpec, VectorUnitSpec
 from accelsim.spec.loader import load_arch
@@ -128,3 +129,42 @@ def test_sync_cost_for_a_producer_on_another_unit():
     su = arch.scalar_unit
     assert tasks["gelu"].unit == "vector" and tasks["fc"].unit == "matrix"
     assert tasks["gelu"].scalar_instructions == pytest.approx(su.instructions_per_layer + su.sync_cycles / su.cpi)
+
+
+def test_output_tail_is_the_last_column_folds_share_plus_latency_and_is_what_the_engine_exposes():
+    arch = load_arch("tpu_v2", ["vector_unit.fused_stages_parallel=true"])
+    task = next(t for t in lower(_fc_gelu(), arch).tasks if t.unit == "matrix")
+    # the last of the two 128-column folds leaves 256 x 128 of the 256 x 256 outputs to the end:
+    # half of the 176-cycle pipeline, 88 cycles, plus gelu's latency (the unit's 10 + tanh's 20)
+    assert (task.output_pipeline_cycles, task.output_tail_cycles) == (176, 88 + 30)
+    # the 176 pipeline cycles hide behind the matrix unit; only the tail follows it
+    r = simulate(arch, _fc_gelu())
+    matrix_end = max(e.end_cycle for e in r.timeline if e.layer == "fc" and e.track == "matrix")
+    vector = [(e.start_cycle, e.end_cycle) for e in r.timeline if e.layer == "fc" and e.track == "vector"]
+    assert vector[-1] == (matrix_end, matrix_end + 118)
+
+
+def test_scalar_instructions_of_a_matrix_task_count_the_tiles_of_every_unit():
+    # tpu_v2: 100 instructions per layer, 4 per weight tile, two 128 x 128 units. fc 128 -> 300:
+    # each unit takes ceil(300 / 2) = 150 columns, 2 column folds x 1 row fold, 4 tiles in all:
+    # 100 + 4 x 4 = 116. Its only producer is the graph input (no unit): no sync.
+    arch = load_arch("tpu_v2", ["matrix_unit.fused_ops=[]"])
+    tasks = {t.name: t for t in lower(_fc_gelu(n=300), arch).tasks}
+    assert tasks["fc"].scalar_instructions == 100 + 4 * 4
+    assert tasks["gelu"].scalar_instructions == 100 + 20  # one producer on the matrix unit: one sync
+
+
+@pytest.mark.parametrize("op,name", [
+    (O.Activation((4, 8), "relu"), "relu"),
+    (O.Activation((4, 8), "gelu"), "gelu"),
+    (O.Norm((1, 8, 8, 4), "batch", 4), "batch_norm"),
+    (O.Norm((1, 8, 8, 4), "lrn", 4), "lrn"),
+    (O.Norm((4, 8), "layer", 8), None),  # a layer norm needs a reduction: never in the pipeline
+    (O.Pool(1, 8, 8, 4, 2, 2, 2, 2, func="max"), "pool"),
+    (O.Elementwise((4, 8), "add", 2), "residual_add"),
+    (O.Elementwise((4, 8), "add", 1), "bias"),
+    (O.Elementwise((4, 8), "mul", 2), None),
+])
+def test_fusable_names_are_the_spec_vocabulary(op, name):
+    # docs/operators.md, matrix_unit.fused_ops: the name each operator is listed under
+    assert fusable_name(op) == name

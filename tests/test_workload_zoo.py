@@ -1,8 +1,6 @@
 """Built-in networks reproduce the published totals in the shared reference workloads.md."""
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from accelsim.errors import WorkloadError
@@ -51,13 +49,11 @@ def test_exact_integer_totals():
     assert load_workload("mnist_mlp", 1).params == 669_706  # Keras mnist_mlp summary
 
 
-def test_every_builtin_scales_with_batch_and_builds_fast():
+def test_every_builtin_scales_with_batch():
+    # (how fast the builders run is measured in benchmarks/, not asserted here)
     for name, entry in builtin_workloads().items():
-        start = time.perf_counter()
         one = entry.build(1)
         three = entry.build(3)
-        elapsed = time.perf_counter() - start
-        assert elapsed < 1.0, f"{name} took {elapsed:.2f} s to build twice"
         assert three.batch == 3 and one.batch == 1
         assert three.macs == 3 * one.macs, name
         assert three.params == one.params, name
