@@ -55,14 +55,18 @@ cpdef tuple gemm_fold_pipeline(
     cdef long long fetch_start, shift_start, shift_end
     cdef long long stream_start = 0, stream_end = 0, prev_stream_start = 0, prev_stream_end = 0
     cdef long long stall = 0, shift_wait = 0, gap, stall_part, used_sum = 0
-    # ring of the last ``depth`` shift starts (a FIFO slot frees when its tile starts shifting in)
-    cdef long long ring_size = depth if depth < 64 else 64
-    cdef long long ring[64]
+    # ring of the last ``depth`` shift starts (a FIFO slot frees when its tile starts shifting in);
+    # with depth >= n folds no slot is ever waited for, so n entries are enough
+    cdef long long ring_size = depth if depth < n else n
+    cdef long long *ring
     cdef double tile_bytes
-    for i in range(ring_size):
-        ring[i] = 0
     if n == 0 or T == 0:
         return (0, 0, 0, 0, 0, 0)
+    ring = <long long *>malloc(ring_size * sizeof(long long))
+    if ring == NULL:
+        raise MemoryError()
+    for i in range(ring_size):
+        ring[i] = 0
     i = 0
     for c in range(n_c):
         used_c = cols if (c + 1) * cols <= Sc else Sc - c * cols
@@ -110,6 +114,7 @@ cpdef tuple gemm_fold_pipeline(
             prev_stream_start = stream_start
             prev_stream_end = stream_end
             i += 1
+    free(ring)
     cdef long long total = stream_end + skew
     cdef long long compute = total - stall - shift_wait
     return (total, compute, stall, shift_wait, n, used_sum)
