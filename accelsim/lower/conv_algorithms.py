@@ -140,7 +140,7 @@ def _gemm_for(algorithm: str, op: O.Conv2d, fetch: float, rate: float) -> tuple[
     return gemm, gemm.count * tiles * cin * cout, tiles
 
 
-def _array_cycles(gemm: GemmWork, arch: ArchSpec) -> float:
+def array_cycles(gemm: GemmWork, arch: ArchSpec) -> float:
     """Estimated matrix-unit cycles: array passes × streamed rows (no skew, no stalls)."""
     mu = arch.matrix_unit
     n_per_unit = math.ceil(gemm.n / mu.count)
@@ -165,7 +165,7 @@ def plan(algorithm: str, op: O.Conv2d, arch: ArchSpec, fetch_bytes_per_element: 
     gemm, macs, tiles = _gemm_for(algorithm, op, fetch_bytes_per_element, rate)
     gemm = dataclasses.replace(gemm, fetch_level=fetch_level)
     weight_elements = gemm.count * gemm.k * gemm.n
-    compute = _array_cycles(gemm, arch)
+    compute = array_cycles(gemm, arch)
     fetch = (weight_elements * fetch_bytes_per_element / arch.fetch_bytes_per_cycle(fetch_level)
              if fetch_bytes_per_element else 0.0)
     transform_ops = 0

@@ -13,7 +13,7 @@ Stages (docs/operators.md has the per-operator table):
   fixed-function unit that lists the function (NVDLA PDP/CDP).
 - The scalar unit's issue, loop, configuration and sync cost comes from scalar_costs.py.
 - Weights stream from DRAM when DRAM holds weights, or from the secondary memory level when it
-  holds them resident (preloaded in program order while they fit: resident_weights below).
+  holds them resident (choose_resident: by estimated cycles saved per byte, in the room the spilled activations leave).
 - Where activations live, and the transfers that implies, is decided by memory_plan.py.
 """
 from __future__ import annotations
@@ -184,27 +184,59 @@ def _depthwise_note(op: O.Conv2d, gemm: GemmWork, arch: ArchSpec) -> str:
             f"array does useful work (low utilization: a systolic array needs channel reuse that depthwise lacks)")
 
 
-def _resident_gemm(head: Layer, ctx: _Context, rate: float, room: int):
-    """The layer's GEMM plan (a ConvPlan for a conv) with its weights resident in the secondary
-    memory level, if the arch keeps weights there, they fit the ``room`` earlier layers left and the
-    level's read path is no slower for this layer than DRAM; else None."""
+@dataclass(frozen=True)
+class _Residency:
+    """A matrix layer's plan with its weights resident in the secondary memory level."""
+
+    plan: object  # a ConvPlan for a conv, else the GemmWork
+    stored_bytes: int
+    gain_cycles: float  # estimated cycles saved against streaming the weights from DRAM (>= 0)
+
+
+def _residency(head: Layer, ctx: _Context, rate: float) -> _Residency | None:
+    """The layer's plan with its weights resident in the secondary level, if the arch keeps weights
+    there and its read path is no slower for this layer than DRAM (estimated: the longest of array
+    cycles, weight fetch and transforms); else None."""
     sec = ctx.arch.spill_level("weights")
-    if sec is None or not ctx.weights_in_dram or room <= 0:
+    if sec is None or not ctx.weights_in_dram or not head.op.is_matrix:
         return None
     if isinstance(head.op, O.Conv2d):
-        plan = conv_algorithms.choose(head.op, ctx.arch, ctx.elem_bytes, rate, sec.name, max_weight_bytes=room)
-        from_dram = conv_algorithms.choose(head.op, ctx.arch, ctx.elem_bytes, rate)
-        return plan if plan is not None and plan.estimated_cycles <= from_dram.estimated_cycles else None
+        plan = conv_algorithms.choose(head.op, ctx.arch, ctx.elem_bytes, rate, sec.name)
+        gain = conv_algorithms.choose(head.op, ctx.arch, ctx.elem_bytes, rate).estimated_cycles - plan.estimated_cycles
+        return _Residency(plan, plan.gemm.stored_weight_bytes, gain) if gain >= 0 else None
     gemm = _matmul_gemm(head.op, ctx, rate)
-    if not gemm.fetch_bytes_per_element or gemm.stored_weight_bytes > room:
+    if not gemm.fetch_bytes_per_element:
         return None
-    if ctx.arch.fetch_bytes_per_cycle(sec.name) < ctx.arch.dram_sustained_bytes_per_cycle:
-        return None
-    return dataclasses.replace(gemm, fetch_level=sec.name)
+    compute = conv_algorithms.array_cycles(gemm, ctx.arch)
+    gain = (max(compute, gemm.stored_weight_bytes / ctx.arch.dram_sustained_bytes_per_cycle)
+            - max(compute, gemm.stored_weight_bytes / ctx.arch.fetch_bytes_per_cycle(sec.name)))
+    return _Residency(dataclasses.replace(gemm, fetch_level=sec.name), gemm.stored_weight_bytes, gain) if gain >= 0 else None
+
+
+def choose_resident(graph: Workload, arch: ArchSpec, ctx: _Context, room: int, exclude: frozenset[str]) -> frozenset[str]:
+    """The matrix layers whose weights live in the secondary level: by estimated cycles saved per byte
+    (ties, including layers that save no time but still read cheaper SRAM, in program order) while
+    they fit ``room``; layers named in ``exclude`` stay in DRAM."""
+    mu = arch.matrix_unit
+    if mu is None or room <= 0:
+        return frozenset()
+    rate = mu.precisions[ctx.prec.name]
+    options = []
+    for index, group in enumerate(_group_tasks(graph, arch)):
+        head = group[0]
+        option = None if head.name in exclude else _residency(head, ctx, rate)
+        if option is not None and 0 < option.stored_bytes <= room:
+            options.append((-option.gain_cycles / option.stored_bytes, index, head.name, option.stored_bytes))
+    chosen = []
+    for _, _, name, nbytes in sorted(options):
+        if nbytes <= room:
+            chosen.append(name)
+            room -= nbytes
+    return frozenset(chosen)
 
 
 def _lower_group(group: list[Layer], ctx: _Context, task_of: dict[str, str], unit_of: dict[str, str],
-                 resident_room: int = 0) -> Task:
+                 resident: bool = False) -> Task:
     arch = ctx.arch
     mu, vu, su = arch.matrix_unit, arch.vector_unit, arch.scalar_unit
     head, tail = group[0], group[-1]
@@ -229,10 +261,10 @@ def _lower_group(group: list[Layer], ctx: _Context, task_of: dict[str, str], uni
             raise WorkloadError(f"layer '{name}' ({head.op.kind}) needs a matrix unit, and {arch.name} has none")
         rate = mu.precisions[ctx.prec.name]
         transform_ops = 0
-        resident = _resident_gemm(head, ctx, rate, resident_room)
+        resident = _residency(head, ctx, rate) if resident else None
         if isinstance(head.op, O.Conv2d):
             fetch = elem if ctx.weights_in_dram else 0.0
-            conv = resident or conv_algorithms.choose(head.op, arch, fetch, rate)
+            conv = resident.plan if resident else conv_algorithms.choose(head.op, arch, fetch, rate)
             gemm, algorithm, transform_ops = conv.gemm, conv.algorithm, conv.transform_ops
             macs += conv.macs - head.op.macs
             weight_elements += conv.weight_elements - head.op.weight_elements + (head.op.out_channels if head.op.bias else 0)
@@ -240,10 +272,11 @@ def _lower_group(group: list[Layer], ctx: _Context, task_of: dict[str, str], uni
             if head.op.is_depthwise:
                 notes.append(_depthwise_note(head.op, gemm, arch))
         else:
-            gemm = resident or _matmul_gemm(head.op, ctx, rate)
+            gemm = resident.plan if resident else _matmul_gemm(head.op, ctx, rate)
         if resident is not None:
             notes.append(f"weights resident in {gemm.fetch_level} ({gemm.stored_weight_bytes / 1024:.0f} KiB, preloaded "
-                         f"from DRAM before the run; {resident_room / 1024:.0f} KiB were free): streamed over its read path")
+                         f"from DRAM before the run; estimated {resident.gain_cycles:.0f} cycles saved): streamed over "
+                         "its read path")
         unit = "matrix"
         pipe = _output_pipeline(group, gemm, transform_ops, ctx)
         pipeline_cycles, tail_cycles, element_ops = pipe.cycles, pipe.tail_cycles, pipe.element_ops
@@ -311,17 +344,31 @@ def lower(workload: Workload, arch: ArchSpec, precision: str | None = None) -> P
     act_mem = arch.memory_holding("activations")
     ctx = _Context(arch, prec, act_mem.name if act_mem else None, "weights" in arch.dram.holds)
     graph = expand_composites(workload)
+    tasks = _lower_tasks(graph, arch, ctx, frozenset())
+    sec = arch.spill_level("weights")
+    if sec is not None and ctx.weights_in_dram:
+        # spilled activations keep the room they need at their peak; weights take what is left, for
+        # layers that read no activations over the level's read path (a weight stream there would
+        # queue behind them, where from DRAM it runs beside them)
+        placed = place_activations(tasks, arch)
+        peak = max((t.secondary_live_bytes for t in placed), default=0)
+        busy = frozenset(t.name for t in placed if any(tr.src == sec.name for tr in t.loads))
+        resident = choose_resident(graph, arch, ctx, sec.size_bytes - peak, busy)
+        if resident:
+            tasks = _lower_tasks(graph, arch, ctx, resident)
+    return Program(arch.name, workload.name, workload.batch, prec.name, place_activations(tasks, arch))
+
+
+def _lower_tasks(graph: Workload, arch: ArchSpec, ctx: _Context, resident: frozenset[str]) -> tuple[Task, ...]:
+    """Lower every task group in program order; the matrix layers named in ``resident`` keep their
+    weights in the secondary level (choose_resident)."""
     task_of: dict[str, str] = {}
     unit_of: dict[str, str] = {}
     tasks: list[Task] = []
-    sec = arch.spill_level("weights")
-    resident_room = sec.size_bytes if sec is not None else 0  # secondary-memory bytes left for resident weights
     for group in _group_tasks(graph, arch):
-        task = _lower_group(group, ctx, task_of, unit_of, resident_room)
-        if task.gemm is not None and task.gemm.fetch_level != "dram":
-            resident_room -= task.gemm.stored_weight_bytes
+        task = _lower_group(group, ctx, task_of, unit_of, group[0].name in resident)
         tasks.append(task)
         unit_of[task.name] = task.unit
         for layer in group:
             task_of[layer.name] = task.name
-    return Program(arch.name, workload.name, workload.batch, prec.name, place_activations(tuple(tasks), arch))
+    return tuple(tasks)

@@ -179,11 +179,11 @@ class DramSpec:
 @dataclass(frozen=True)
 class SecondaryMemorySpec:
     """A memory level between the on-chip buffers and DRAM with its own read and write paths (NVDLA's
-    secondary, on-chip SRAM interface). Holding ``weights``: layers' weights are preloaded here from
-    DRAM once, in program order while they fit (steady-state inference: the preload is not part of a
-    run), and each such layer streams its weights over the read path instead of DRAM. Holding
-    ``activations``: outputs that do not fit the buffer spill here instead of to DRAM while they fit
-    the capacity the resident weights leave."""
+    secondary, on-chip SRAM interface). Holding ``activations``: outputs that do not fit the buffer
+    spill here instead of to DRAM while they fit. Holding ``weights``: in the room the spilled
+    activations leave at their peak, layers' weights are preloaded from DRAM (steady-state inference:
+    the preload is not part of a run), the layers saving the most estimated cycles per byte first
+    (lower/lowering.py choose_resident), and each streams its weights over the read path instead."""
 
     size_kib: float = spec_field(doc="capacity in KiB", min=1e-3, max=1e12)
     read_bandwidth_gbps: float = spec_field(doc="read path bandwidth in GB/s (1e9 bytes per second)", min=1e-6, max=1e9)

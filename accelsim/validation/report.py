@@ -172,8 +172,8 @@ def _nvdla_sram_paragraph(r) -> list[str]:
     mib = 2**20
     first = (f"{r.network} (the spreadsheet's other AlexNet row), against `archs/nvdla_full.yaml` with "
              "`--set secondary_memory.size_kib=4096 --set \"secondary_memory.holds=[weights, activations]\"` "
-             "(the SRAM also holds weights: preloaded from DRAM in program order while they fit, steady-state "
-             f"inference): published {r.published_ms:.3f} ms / simulated {r.simulated_ms:.3f} ms, FPS error "
+             "(the SRAM also holds weights: preloaded from DRAM, the layers that save the most time per byte first, in the "
+             f"room spilled activations leave; steady-state inference): published {r.published_ms:.3f} ms / simulated {r.simulated_ms:.3f} ms, FPS error "
              f"{r.fps_error_pct:+.1f} %; HW MAC util {r.published_hw_util_pct:.1f} / {r.simulated_hw_util_pct:.1f} % "
              f"({r.hw_util_error_pp:+.1f} points).")
     need = ("no time at all" if r.fc_gbps_needed == float("inf")
