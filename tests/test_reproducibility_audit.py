@@ -17,7 +17,6 @@ import io
 import os
 import shutil
 import signal
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -26,6 +25,7 @@ import time
 from pathlib import Path
 
 import yaml
+from sweep_store import LONG, count_rows
 
 import accelsim
 from accelsim import atomic
@@ -143,25 +143,8 @@ def test_sigterm_while_writing_an_output_keeps_the_old_file_and_leaves_no_tempor
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.txt"]
 
 
-LONG = """\
-version: 1
-name: long
-arch: tpu_v1
-workload: mnist_mlp
-set:
-  matrix_unit.rows: [64, 128, 256]
-  matrix_unit.cols: [32, 64, 128, 256]
-  memories.unified_buffer.size_kib: [2048, 4096, 8192, 24576]
-  dram.bandwidth_gbps: [17, 34, 68, 136, 272]
-"""
 
 
-def count_rows(db: Path) -> int:
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10) as con:
-            return con.execute("SELECT count(*) FROM points").fetchone()[0]
-    except sqlite3.OperationalError:  # not created yet
-        return 0
 
 
 def test_sigterm_stops_a_sweep_as_ctrl_c_does(tmp_path):

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from sweep_store import LONG, count_rows
 
 from accelsim.sweep.executors import ExecutorChoice
 from accelsim.sweep.points import expand
@@ -32,18 +33,6 @@ set:
   matrix_unit.rows: [64, 256]
 """
 
-# 3 x 4 x 4 x 5 = 240 points committed two at a time: a kill right after the 20th lands mid-run.
-LONG = """\
-version: 1
-name: long
-arch: tpu_v1
-workload: mnist_mlp
-set:
-  matrix_unit.rows: [64, 128, 256]
-  matrix_unit.cols: [32, 64, 128, 256]
-  memories.unified_buffer.size_kib: [2048, 4096, 8192, 24576]
-  dram.bandwidth_gbps: [17, 34, 68, 136, 272]
-"""
 
 
 def write(tmp_path, text: str, name: str = "sweep.yaml") -> Path:
@@ -57,12 +46,6 @@ def rows(db) -> list[tuple]:
         return con.execute("SELECT key, status, result_json, error FROM points ORDER BY key").fetchall()
 
 
-def count_rows(db) -> int:
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10) as con:
-            return con.execute("SELECT count(*) FROM points").fetchone()[0]
-    except sqlite3.OperationalError:  # not created yet
-        return 0
 
 
 def test_process_pool_dask_and_in_process_give_identical_rows(tmp_path):

@@ -101,8 +101,8 @@ class _Machine:
     def weight_path(self, level: str) -> tuple[simpy.Resource, str, float]:
         """(resource, track, bytes per cycle) of a weight stream from ``level``."""
         if self.secondary is not None and level == self.secondary:
-            return self.sec_read, f"{self.secondary}.read", self.sec_read_bytes_per_cycle
-        return self.dram, "dram", self.dram_bytes_per_cycle
+            return self.sec_read, f"{self.secondary}.read", self.arch.fetch_bytes_per_cycle(level)
+        return self.dram, "dram", self.arch.fetch_bytes_per_cycle(level)
 
     def move(self, task: Task, tr: Transfer, waiting_cause: str, background: bool = False):
         """Move ``tr`` over its path. A foreground move stalls its task (logged with

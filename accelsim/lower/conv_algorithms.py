@@ -192,15 +192,12 @@ def plan(algorithm: str, op: O.Conv2d, arch: ArchSpec, fetch_bytes_per_element: 
 
 
 def choose(op: O.Conv2d, arch: ArchSpec, fetch_bytes_per_element: float, rate: float,
-           fetch_level: str = "dram", max_weight_bytes: float = math.inf) -> ConvPlan | None:
-    """The plan with the fewest estimated cycles among the arch's applicable algorithms whose stored
-    weights fit ``max_weight_bytes`` (None if none does)."""
+           fetch_level: str = "dram") -> ConvPlan:
+    """The plan with the fewest estimated cycles among the arch's applicable algorithms, its weights
+    streamed from ``fetch_level``."""
     listed = tuple(arch.matrix_unit.conv_algorithms) or ("im2col",)
     candidates = [a for a in listed if applicable(a, op)] or ["im2col"]
     plans = [plan(a, op, arch, fetch_bytes_per_element, rate, fetch_level) for a in candidates]
-    plans = [p for p in plans if math.ceil(p.weight_elements * fetch_bytes_per_element) <= max_weight_bytes]
-    if not plans:
-        return None
     best = min(plans, key=lambda p: p.estimated_cycles)  # min keeps the first of equals
     if len(plans) > 1:
         others = ", ".join(f"{p.algorithm} {p.estimated_cycles:.0f}" for p in plans if p is not best)

@@ -213,30 +213,31 @@ def _residency(head: Layer, ctx: _Context, rate: float) -> _Residency | None:
     return _Residency(dataclasses.replace(gemm, fetch_level=sec.name), gemm.stored_weight_bytes, gain) if gain >= 0 else None
 
 
-def choose_resident(graph: Workload, arch: ArchSpec, ctx: _Context, room: int, exclude: frozenset[str]) -> frozenset[str]:
-    """The matrix layers whose weights live in the secondary level: by estimated cycles saved per byte
+def choose_resident(graph: Workload, arch: ArchSpec, ctx: _Context, room: int,
+                    exclude: frozenset[str]) -> dict[str, _Residency]:
+    """The matrix layers whose weights live in the secondary level, with their resident plans: by estimated cycles saved per byte
     (ties, including layers that save no time but still read cheaper SRAM, in program order) while
     they fit ``room``; layers named in ``exclude`` stay in DRAM."""
     mu = arch.matrix_unit
     if mu is None or room <= 0:
-        return frozenset()
+        return {}
     rate = mu.precisions[ctx.prec.name]
     options = []
     for index, group in enumerate(_group_tasks(graph, arch)):
         head = group[0]
         option = None if head.name in exclude else _residency(head, ctx, rate)
         if option is not None and 0 < option.stored_bytes <= room:
-            options.append((-option.gain_cycles / option.stored_bytes, index, head.name, option.stored_bytes))
-    chosen = []
-    for _, _, name, nbytes in sorted(options):
-        if nbytes <= room:
-            chosen.append(name)
-            room -= nbytes
-    return frozenset(chosen)
+            options.append((-option.gain_cycles / option.stored_bytes, index, head.name, option))
+    chosen = {}
+    for _, _, name, option in sorted(options, key=lambda o: o[:2]):
+        if option.stored_bytes <= room:
+            chosen[name] = option
+            room -= option.stored_bytes
+    return chosen
 
 
 def _lower_group(group: list[Layer], ctx: _Context, task_of: dict[str, str], unit_of: dict[str, str],
-                 resident: bool = False) -> Task:
+                 resident: _Residency | None = None) -> Task:
     arch = ctx.arch
     mu, vu, su = arch.matrix_unit, arch.vector_unit, arch.scalar_unit
     head, tail = group[0], group[-1]
@@ -261,7 +262,6 @@ def _lower_group(group: list[Layer], ctx: _Context, task_of: dict[str, str], uni
             raise WorkloadError(f"layer '{name}' ({head.op.kind}) needs a matrix unit, and {arch.name} has none")
         rate = mu.precisions[ctx.prec.name]
         transform_ops = 0
-        resident = _residency(head, ctx, rate) if resident else None
         if isinstance(head.op, O.Conv2d):
             fetch = elem if ctx.weights_in_dram else 0.0
             conv = resident.plan if resident else conv_algorithms.choose(head.op, arch, fetch, rate)
@@ -344,29 +344,29 @@ def lower(workload: Workload, arch: ArchSpec, precision: str | None = None) -> P
     act_mem = arch.memory_holding("activations")
     ctx = _Context(arch, prec, act_mem.name if act_mem else None, "weights" in arch.dram.holds)
     graph = expand_composites(workload)
-    tasks = _lower_tasks(graph, arch, ctx, frozenset())
+    placed = place_activations(_lower_tasks(graph, arch, ctx, {}), arch)
     sec = arch.spill_level("weights")
     if sec is not None and ctx.weights_in_dram:
         # spilled activations keep the room they need at their peak; weights take what is left, for
         # layers that read no activations over the level's read path (a weight stream there would
         # queue behind them, where from DRAM it runs beside them)
-        placed = place_activations(tasks, arch)
         peak = max((t.secondary_live_bytes for t in placed), default=0)
         busy = frozenset(t.name for t in placed if any(tr.src == sec.name for tr in t.loads))
         resident = choose_resident(graph, arch, ctx, sec.size_bytes - peak, busy)
         if resident:
-            tasks = _lower_tasks(graph, arch, ctx, resident)
-    return Program(arch.name, workload.name, workload.batch, prec.name, place_activations(tasks, arch))
+            placed = place_activations(_lower_tasks(graph, arch, ctx, resident), arch)
+    return Program(arch.name, workload.name, workload.batch, prec.name, placed)
 
 
-def _lower_tasks(graph: Workload, arch: ArchSpec, ctx: _Context, resident: frozenset[str]) -> tuple[Task, ...]:
-    """Lower every task group in program order; the matrix layers named in ``resident`` keep their
-    weights in the secondary level (choose_resident)."""
+def _lower_tasks(graph: Workload, arch: ArchSpec, ctx: _Context,
+                 resident: dict[str, _Residency]) -> tuple[Task, ...]:
+    """Lower every task group in program order; the matrix layers named in ``resident`` run its plan,
+    their weights in the secondary level (choose_resident)."""
     task_of: dict[str, str] = {}
     unit_of: dict[str, str] = {}
     tasks: list[Task] = []
     for group in _group_tasks(graph, arch):
-        task = _lower_group(group, ctx, task_of, unit_of, group[0].name in resident)
+        task = _lower_group(group, ctx, task_of, unit_of, resident.get(group[0].name))
         tasks.append(task)
         unit_of[task.name] = task.unit
         for layer in group:

@@ -216,7 +216,9 @@ class NvdlaSramRow:
         return math.inf if left_ms <= 0 else self.fc_weight_bytes / (left_ms * 1e6)
 
 
-def validate_nvdla_sram(arch: str = "nvdla_full") -> NvdlaSramRow:
+def validate_nvdla_sram(arch: str = "nvdla_full", default_ms: float | None = None) -> NvdlaSramRow:
+    """The 4 MB row on ``arch`` with SRAM_4MB_OVERRIDES; ``default_ms``: AlexNet's per-frame time on
+    ``arch`` as shipped, when the caller has it already (validate_nvdla's row), else simulated here."""
     from ..spec.loader import load_arch
 
     network, workload, ms, _fps, hw, _net = NVDLA_SPREADSHEET_4MB_SRAM
@@ -226,7 +228,9 @@ def validate_nvdla_sram(arch: str = "nvdla_full") -> NvdlaSramRow:
                 if any(t.tensor == "weights" and t.level == spec.secondary_memory.name for t in layer.traffic)]
     resident_bytes = sum(t.read_bytes for layer in resident for t in layer.traffic
                          if t.tensor == "weights" and t.level == spec.secondary_memory.name)
-    return NvdlaSramRow(network, workload, ms, hw, frame.ms, frame.hw_util_pct, _per_frame(arch, workload).ms,
+    if default_ms is None:
+        default_ms = _per_frame(arch, workload).ms
+    return NvdlaSramRow(network, workload, ms, hw, frame.ms, frame.hw_util_pct, default_ms,
                         resident_bytes, tuple(layer.name for layer in resident),
                         frame.fc_cycles / (frame.one.clock_mhz * 1e3), frame.fc_weight_bytes)
 

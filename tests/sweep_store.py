@@ -1,0 +1,26 @@
+"""Shared by the sweep tests that interrupt a running sweep: a sweep long enough to kill mid-run,
+and a read-only count of the points its SQLite store has committed."""
+from __future__ import annotations
+
+import sqlite3
+
+# 3 x 4 x 4 x 5 = 240 points committed two at a time: a kill right after the 20th lands mid-run.
+LONG = """\
+version: 1
+name: long
+arch: tpu_v1
+workload: mnist_mlp
+set:
+  matrix_unit.rows: [64, 128, 256]
+  matrix_unit.cols: [32, 64, 128, 256]
+  memories.unified_buffer.size_kib: [2048, 4096, 8192, 24576]
+  dram.bandwidth_gbps: [17, 34, 68, 136, 272]
+"""
+
+
+def count_rows(db) -> int:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10) as con:
+            return con.execute("SELECT count(*) FROM points").fetchone()[0]
+    except sqlite3.OperationalError:  # not created yet
+        return 0
