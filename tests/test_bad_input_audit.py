@@ -75,6 +75,8 @@ WORKLOADS = {
                          "layers[0].ceil_mode", "expected true or false"),
     "pool window larger than the input": (IMAGE + "  - {name: p, op: maxpool, kernel: 20}\n", "layers[0]",
                                           "does not fit"),
+    "pool padding as wide as the window": (IMAGE + "  - {name: p, op: maxpool, kernel: 2, padding: 2}\n",
+                                           "layers[0]", "must be smaller than the 2x2 window"),
     "input name given twice": (HEAD.replace("name: y", "name: x") + "  - {name: a, op: relu}\n", "inputs[1].name",
                                "duplicate"),
 }

@@ -120,3 +120,13 @@ def test_precision_study_no_timings_gives_the_same_bytes_twice(cli, tmp_path):
         assert status == 0, err
         outs.append((tmp_path / name).read_bytes())
     assert outs[0] == outs[1] and b"train_seconds" not in outs[0] and b"test_error_percent" in outs[0]
+
+
+def test_notes_say_which_variant_is_the_array_as_built(cli):
+    status, out, err = cli("compare", "--arch", "tpu_v1", "--workload", "tpu_mlp0", "--precision", "int8,int16,bf16",
+                           "--gpu", "none", "--format", "json")
+    assert status == 0, err
+    notes = {r["precision"]: r["note"] for r in json.loads(out)["rows"]}
+    assert notes["int8"] == "as built: tpu_v1's array runs int8 at full rate"
+    assert notes["int16"].startswith("hypothetical") and "as built: 0.25 of full rate" in notes["int16"]
+    assert notes["bf16"].startswith("hypothetical") and "as built: no bf16" in notes["bf16"]

@@ -324,8 +324,8 @@ def test_torch_exported_encoder_layer_with_dynamic_batch(tmp_path):
        ceil=st.booleans())
 def test_window_arithmetic_agrees_with_onnx_shape_inference(tmp_path_factory, size, k, stride, dil, pads, groups,
                                                             auto, pool, ceil):
-    if dil * (k - 1) + 1 > size:
-        return
+    if dil * (k - 1) + 1 > size or (pool and auto == "NOTSET" and max(pads) >= k):
+        return  # a pool pad as wide as its window is refused (test_pool_padding_as_wide_as_the_window_is_refused)
     g = GraphMaker()
     attrs = {"kernel_shape": [k, k], "strides": [stride, stride]}
     if auto == "NOTSET":
@@ -342,3 +342,17 @@ def test_window_arithmetic_agrees_with_onnx_shape_inference(tmp_path_factory, si
     if not pool:
         _, ho, wo, _ = op.output_shape
         assert op.macs == ho * wo * 4 * (4 // groups) * k * k
+
+
+def test_pool_padding_as_wide_as_the_window_is_refused(tmp_path):
+    """ONNX shape inference accepts a pad as wide as the window (a window over padding only); the
+    importer refuses it as ONNX Runtime does, and one pad narrower is accepted."""
+    for pad, refused in ((2, True), (1, False)):
+        g = GraphMaker()
+        y = g.op("MaxPool", ["x"], kernel_shape=[2, 2], strides=[2, 2], pads=[0, 0, pad, pad])
+        path = g.save(tmp_path / f"p{pad}.onnx", [tensor("x", [1, 4, 8, 8])], [tensor(y, None)])
+        if refused:
+            with pytest.raises(WorkloadError, match="must be smaller than the 2x2 window"):
+                load_onnx(path)
+        else:
+            assert load_onnx(path).layers[-1].op.output_shape == (1, 4, 4, 4)

@@ -270,6 +270,18 @@ class Pool(Op):
         for name in ("batch", "in_h", "in_w", "channels", "kernel_h", "kernel_w", "stride_h", "stride_w"):
             if int(getattr(self, name)) < 1:
                 raise WorkloadError(f"pool {name} must be a positive integer, got {getattr(self, name)}")
+        if self.func == "global_avg":
+            return
+        for side, pad in (("pad_top", self.pad_top), ("pad_bottom", self.pad_bottom), ("pad_left", self.pad_left),
+                          ("pad_right", self.pad_right)):
+            if int(pad) < 0:
+                raise WorkloadError(f"pool {side} must be a non-negative integer, got {pad}")
+        # A pad as wide as the window lets a window cover padding only (no input element): ONNX Runtime
+        # refuses such a pool ("Pad should be smaller than kernel"), PyTorch already past half the window.
+        if max(self.pad_top, self.pad_bottom) >= self.kernel_h or max(self.pad_left, self.pad_right) >= self.kernel_w:
+            raise WorkloadError(f"pool padding (top {self.pad_top}, bottom {self.pad_bottom}, left {self.pad_left}, "
+                                f"right {self.pad_right}) must be smaller than the {self.kernel_h}x{self.kernel_w} "
+                                "window: a window would cover padding only")
         if min(self.output_shape[1:3]) < 1:
             raise WorkloadError(f"pool window {self.kernel_h}x{self.kernel_w} does not fit a {self.in_h}x{self.in_w} "
                                 "input with this padding")

@@ -74,10 +74,16 @@ def precision_variants(arch: str, precisions: list[str], overrides: tuple[str, .
         raise AccelsimError(f"{arch} has no matrix unit to rebuild for other precisions", field="--precision")
     names = [get_precision(p).name for p in precisions]
     first_pe = pe_um2(names[0], base.technology.process_nm)
+    built_rate = {get_precision(p).name: rate for p, rate in mu.precisions.items()}
     variants = []
     for name in names:
         sets = [f"matrix_unit.precisions={{{name}: 1.0}}", f"matrix_unit.default_precision={name}"]
-        note = f"hypothetical: {arch}'s array built for {name} at full rate"
+        rate = built_rate.get(name)
+        if rate == 1.0:
+            note = f"as built: {arch}'s array runs {name} at full rate"
+        else:
+            note = (f"hypothetical: {arch}'s array built for {name} at full rate (as built: "
+                    + (f"{rate:g} of full rate)" if rate else f"no {name})"))
         rows, cols = mu.rows, mu.cols
         if iso_area:
             pes = mu.rows * mu.cols * first_pe / pe_um2(name, base.technology.process_nm)

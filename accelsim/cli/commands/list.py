@@ -30,13 +30,14 @@ def run(args) -> int:
     elif args.what == "workloads":
         from ...workload.registry import builtin_workloads, shipped_workload_files
 
-        entries = builtin_workloads()
-        width = max(len(n) for n in entries)
+        entries, files = builtin_workloads(), shipped_workload_files()
+        width = max(len(n) for n in [*entries, *files])
         for name, entry in entries.items():
             settings = ", ".join(f"{k}={v}" for k, v in entry.settings.items())
             print(f"{name:<{width}}  batch {entry.default_batch:<4} {entry.description}" + (f"  [settings: {settings}]" if settings else ""))
-        for name, path in shipped_workload_files().items():
-            print(f"{name:<{width}}  (YAML) {path.name}")
+        formats = {".csv": "SCALE-Sim topology", ".onnx": "ONNX"}
+        for name, path in files.items():
+            print(f"{name:<{width}}  ({formats.get(path.suffix.lower(), 'YAML')}) {path.name}")
     elif args.what == "precisions":
         from ...precision import PRECISIONS
 
