@@ -5,6 +5,9 @@ Only this (parent) process writes the database, one transaction per point, so an
 killed sweep keeps every point that finished and nothing half-written; running it again picks up
 where it stopped. A chunk lost with its worker (a crash, a killed process) is retried point by
 point; a point that loses its worker twice is recorded as an error.
+
+Nothing is written before every point to run has been validated: a sweep that stops on an invalid
+point leaves no new database behind and an existing one as it was.
 """
 from __future__ import annotations
 
@@ -13,14 +16,15 @@ import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from .executors import ExecutorChoice, ExecutorHandle
 from .keys import canonical_json, code_sha256, json_safe
 from .points import Point, expand
-from .prepare import PointTask, invalid_points_error, prepare
+from .prepare import PointTask, Prepared, invalid_points_error, prepare
 from .spec import SweepSpec
-from .store import FINISHED_STATUSES, SweepStore
+from .store import FINISHED_STATUSES, SweepStore, stored_statuses
 from .worker import Outcome, run_chunk
 
 MAX_ATTEMPTS = 2
@@ -137,28 +141,26 @@ def run_sweep(spec: SweepSpec, db_path: str, options: RunOptions = RunOptions())
     config_of = {p.key: p.config for p in points}
     code = code_sha256()
     counts: dict[str, int] = {}
-    ran = invalid = pruned = 0
+    todo, done, stale = _select(points, stored_statuses(db_path, config_of), options, code)
     validate_s = run_s = 0.0
-    with SweepStore(db_path) as store:
-        store.record_plan(spec, points)
-        todo, done, stale = _select(points, store.statuses(config_of), options, code)
-        if todo:
-            with ExecutorHandle(options.executor) as handle:  # workers start while points are validated
-                t0 = time.perf_counter()
-                prepared = prepare(spec, todo, options.memoize)
-                if prepared.invalid and not options.skip_invalid:
-                    raise invalid_points_error(prepared.invalid, len(todo))
-                for item in prepared.invalid:
-                    store.put(item.point.key, item.point.config, "invalid", None, str(item.error), code)
-                for point, area, parts in prepared.pruned:
-                    result = canonical_json(json_safe({"area_mm2": area, "area_mm2_by_part": parts}))
-                    store.put(point.key, point.config, "pruned", result, "outside the pre-run constraints", code)
-                validate_s = time.perf_counter() - t0
-                t1 = time.perf_counter()
-                if prepared.tasks:
-                    counts = _execute(prepared.tasks, handle, store, config_of, options, spec.name)
-                run_s = time.perf_counter() - t1
-            ran, invalid, pruned = len(prepared.tasks), len(prepared.invalid), len(prepared.pruned)
+    with ExecutorHandle(options.executor) if todo else nullcontext() as handle:  # workers start while points are validated
+        t0 = time.perf_counter()
+        prepared = prepare(spec, todo, options.memoize) if todo else Prepared((), (), ())
+        if prepared.invalid and not options.skip_invalid:
+            raise invalid_points_error(prepared.invalid, len(todo))
+        with SweepStore(db_path) as store:  # the first write: every point to run is valid
+            store.record_plan(spec, points)
+            for item in prepared.invalid:
+                store.put(item.point.key, item.point.config, "invalid", None, str(item.error), code)
+            for point, area, parts in prepared.pruned:
+                result = canonical_json(json_safe({"area_mm2": area, "area_mm2_by_part": parts}))
+                store.put(point.key, point.config, "pruned", result, "outside the pre-run constraints", code)
+            validate_s = time.perf_counter() - t0
+            t1 = time.perf_counter()
+            if prepared.tasks:
+                counts = _execute(prepared.tasks, handle, store, config_of, options, spec.name)
+            run_s = time.perf_counter() - t1
+    ran, invalid, pruned = len(prepared.tasks), len(prepared.invalid), len(prepared.pruned)
     return SweepSummary(
         name=spec.name, db_path=str(db_path), executor=options.executor.describe(), points=len(points),
         distinct=len(config_of), already_done=done, ran=ran, ok=counts.get("ok", 0), errors=counts.get("error", 0),

@@ -9,6 +9,9 @@ Tables:
 - ``sweep_points(sweep, idx, key, params_json)``: which points a sweep has, in order. Points are
   shared between sweeps: a configuration already finished by any sweep is not run again.
 
+Opening a store for writing creates the file and any missing table; :func:`stored_statuses` reads
+a database without writing anything (a run validates its points before its first write).
+
 Durability: WAL with ``synchronous=NORMAL`` keeps every committed point through a crash or kill of
 the process (a power cut may lose the last few commits, never corrupt the file).
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
@@ -30,7 +34,8 @@ SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 60_000
 FINISHED_STATUSES = ("ok", "error", "invalid")  # "pruned" points are re-checked on every run
 
-_SCHEMA = """
+_SCHEMA = f"""
+BEGIN IMMEDIATE;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS points (
     key TEXT PRIMARY KEY,
@@ -48,6 +53,8 @@ CREATE TABLE IF NOT EXISTS sweep_points (
     params_json TEXT NOT NULL,
     PRIMARY KEY (sweep, idx)
 );
+INSERT OR IGNORE INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}');
+COMMIT;
 """
 
 
@@ -95,8 +102,49 @@ def spec_record(spec: SweepSpec) -> dict:
     }
 
 
+def stored_statuses(path: str | Path, keys: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+    """``SweepStore.statuses`` of the database at ``path``, read without creating or changing
+    anything: {} when there is no database there yet (or one still being created by another run)."""
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    try:
+        db = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        try:
+            tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if "meta" not in tables:
+                return {}
+            _check_schema_version(db, path)
+            return _statuses(db, keys)
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        raise AccelsimError(f"not a usable sweep database: {exc}", Location(str(path)), "DB") from None
+
+
+def _check_schema_version(db: sqlite3.Connection, path: Path) -> None:
+    version = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    if version is None or int(version[0]) != SCHEMA_VERSION:
+        raise AccelsimError(f"sweep database schema {version[0] if version else '?'} is not the supported "
+                            f"{SCHEMA_VERSION}", Location(str(path)), "DB")
+
+
+def _in_batches(db: sqlite3.Connection, query: str, keys: Iterable[str]):
+    """Rows of ``query`` (with ``{marks}`` for the placeholders of a key list) over ``keys``, 500 at a time."""
+    keys = list(dict.fromkeys(keys))
+    for start in range(0, len(keys), 500):
+        batch = keys[start:start + 500]
+        yield from db.execute(query.format(marks=",".join("?" * len(batch))), batch)
+
+
+def _statuses(db: sqlite3.Connection, keys: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+    query = "SELECT key, status, code_sha256 FROM points WHERE key IN ({marks})"
+    return {key: (status, code) for key, status, code in _in_batches(db, query, keys)}
+
+
 class SweepStore:
-    """An open sweep database. ``create=False`` refuses a missing file (for export and pareto)."""
+    """An open sweep database. ``create=False`` refuses a missing file (for export and pareto);
+    ``create=True`` creates the file and any missing table (so it writes to the database)."""
 
     def __init__(self, path: str | Path, create: bool = True):
         self.path = Path(path)
@@ -110,14 +158,10 @@ class SweepStore:
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
             if create:
-                self._db.executescript(_SCHEMA)
-                self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            version = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+                self._db.executescript(_SCHEMA)  # one transaction: another run never sees half a schema
+            _check_schema_version(self._db, self.path)
         except (sqlite3.DatabaseError, OSError) as exc:
             raise AccelsimError(f"not a usable sweep database: {exc}", Location(str(path)), "DB") from None
-        if version is None or int(version[0]) != SCHEMA_VERSION:
-            raise AccelsimError(f"sweep database schema {version[0] if version else '?'} is not the supported "
-                                f"{SCHEMA_VERSION}", Location(str(path)), "DB")
 
     # --- writing -----------------------------------------------------------------------------
     def record_plan(self, spec: SweepSpec, points: tuple[Point, ...]) -> None:
@@ -141,15 +185,7 @@ class SweepStore:
     # --- reading -----------------------------------------------------------------------------
     def statuses(self, keys) -> dict[str, tuple[str, str | None]]:
         """key -> (status, code_sha256) of the given keys that have a row."""
-        out = {}
-        keys = list(dict.fromkeys(keys))
-        for start in range(0, len(keys), 500):
-            batch = keys[start:start + 500]
-            marks = ",".join("?" * len(batch))
-            for key, status, code in self._db.execute(
-                    f"SELECT key, status, code_sha256 FROM points WHERE key IN ({marks})", batch):
-                out[key] = (status, code)
-        return out
+        return _statuses(self._db, keys)
 
     def sweep_names(self) -> list[str]:
         return [row[0] for row in self._db.execute("SELECT name FROM sweeps ORDER BY name")]
