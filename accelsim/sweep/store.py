@@ -2,12 +2,22 @@
 
 Tables:
 - ``points(key, config_json, status, result_json, error, code_sha256)``: ``key`` is the sha256 of
-  the point's canonical configuration (keys.py). A row is written by one INSERT in its own
-  transaction by the parent process, so a point is either wholly there or absent, whatever
-  happens to the process (SIGINT, SIGKILL). ``status``: ok | error | invalid | pruned.
+  the point's canonical configuration (keys.py). A row is written by one INSERT (and the
+  deletion of the writer's claim on it) in its own transaction by the parent process of a run,
+  so a point is either wholly there or absent, whatever happens to the process (SIGINT,
+  SIGKILL). ``status``: ok | error | invalid | pruned.
 - ``sweeps(name, spec_json)``: each sweep's parameters, constraints and objectives.
 - ``sweep_points(sweep, idx, key, params_json)``: which points a sweep has, in order. Points are
   shared between sweeps: a configuration already finished by any sweep is not run again.
+- ``claims(key, owner, host, pid, expires_at)``: which run is working on which point, so that
+  runs started at the same time on one database split the points instead of each computing all
+  of them (``owner``: host, pid and a random token, see :class:`ClaimOwner`). A run claims points
+  (one transaction per batch) before it runs them, extends its claims while it runs, and deletes
+  a point's claim in the transaction that writes the point's row, and all its claims when it
+  stops. A claim is another run's to take once it expires (``expires_at``, seconds since the
+  epoch), or at once when its owner was on this host and its process is gone. The table is added
+  to an existing database when it is opened for writing (the schema is still version 1: older
+  accelsim builds ignore it).
 
 Opening a store for writing creates the file and any missing table; :func:`stored_statuses` reads
 a database without writing anything (a run validates its points before its first write).
@@ -18,8 +28,12 @@ the process (a power cut may lose the last few commits, never corrupt the file).
 from __future__ import annotations
 
 import json
+import os
+import secrets
+import socket
 import sqlite3
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
@@ -52,6 +66,13 @@ CREATE TABLE IF NOT EXISTS sweep_points (
     key TEXT NOT NULL,
     params_json TEXT NOT NULL,
     PRIMARY KEY (sweep, idx)
+);
+CREATE TABLE IF NOT EXISTS claims (
+    key TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    expires_at REAL NOT NULL
 );
 INSERT OR IGNORE INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}');
 COMMIT;
@@ -100,6 +121,50 @@ def spec_record(spec: SweepSpec) -> dict:
         "constraints": [{"metric": c.metric, "min": c.minimum, "max": c.maximum} for c in spec.constraints],
         "objectives": [{"metric": o.metric, "sense": o.sense} for o in spec.objectives],
     }
+
+
+@dataclass(frozen=True)
+class ClaimOwner:
+    """A run that claims points: its host, its process and a random token (so that a later
+    process given the same pid is another owner)."""
+
+    host: str
+    pid: int
+    token: str
+
+    @classmethod
+    def this_process(cls) -> ClaimOwner:
+        return cls(socket.gethostname(), os.getpid(), secrets.token_hex(8))
+
+    @property
+    def id(self) -> str:
+        return f"{self.host}:{self.pid}:{self.token}"
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """What became of the keys a run tried to claim (each key in exactly one field)."""
+
+    claimed: tuple[str, ...]  # now this owner's to run
+    held: tuple[str, ...]  # claimed by another run whose claim is live: not this owner's to run
+    finished: tuple[str, ...]  # stored as finished (by another run): nothing to run
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def claim_is_live(host: str, pid: int, expires_at: float, this_host: str, now: float) -> bool:
+    """Whether a claim still stands: until it expires, or until its process is gone if it is on this host."""
+    if host == this_host and not _process_exists(pid):
+        return False
+    return expires_at > now
 
 
 def stored_statuses(path: str | Path, keys: Iterable[str]) -> dict[str, tuple[str, str | None]]:
@@ -173,11 +238,46 @@ class SweepStore:
                                  [(spec.name, p.index, p.key, canonical_json(p.params)) for p in points])
 
     def put(self, key: str, config: dict, status: str, result_json: str | None, error: str | None,
-            code_sha256: str | None) -> None:
-        """Write one point's outcome: a single statement in its own transaction."""
+            code_sha256: str | None, release: ClaimOwner | None = None) -> None:
+        """Write one point's outcome in its own transaction, deleting ``release``'s claim on it in the same one."""
         with self._transaction():
             self._db.execute("INSERT OR REPLACE INTO points VALUES (?, ?, ?, ?, ?, ?)",
                              (key, canonical_json(config), status, result_json, error, code_sha256))
+            if release is not None:
+                self._db.execute("DELETE FROM claims WHERE key = ? AND owner = ?", (key, release.id))
+
+    def claim(self, keys: list[str], owner: ClaimOwner, lease_s: float,
+              is_finished: Callable[[str, str | None], bool]) -> ClaimResult:
+        """In one transaction, claim for ``lease_s`` seconds each of ``keys`` that is neither finished
+        (``is_finished(status, code_sha256)`` of its row) nor claimed by another owner whose claim is live."""
+        claimed, held, finished = [], [], []
+        with self._transaction():
+            now = time.time()
+            rows = _statuses(self._db, keys)
+            claims = {key: rest for key, *rest in _in_batches(
+                self._db, "SELECT key, owner, host, pid, expires_at FROM claims WHERE key IN ({marks})", keys)}
+            for key in keys:
+                if key in rows and is_finished(*rows[key]):
+                    finished.append(key)
+                    continue
+                holder = claims.get(key)
+                if holder and holder[0] != owner.id and claim_is_live(*holder[1:], owner.host, now):
+                    held.append(key)
+                    continue
+                claimed.append(key)
+            self._db.executemany("INSERT OR REPLACE INTO claims VALUES (?, ?, ?, ?, ?)",
+                                 [(key, owner.id, owner.host, owner.pid, now + lease_s) for key in claimed])
+        return ClaimResult(tuple(claimed), tuple(held), tuple(finished))
+
+    def extend_claims(self, owner: ClaimOwner, lease_s: float) -> None:
+        """Keep every claim of ``owner`` for another ``lease_s`` seconds from now."""
+        with self._transaction():
+            self._db.execute("UPDATE claims SET expires_at = ? WHERE owner = ?", (time.time() + lease_s, owner.id))
+
+    def release_claims(self, owner: ClaimOwner) -> None:
+        """Delete every claim of ``owner`` (the points it had not finished are free for others)."""
+        with self._transaction():
+            self._db.execute("DELETE FROM claims WHERE owner = ?", (owner.id,))
 
     def _transaction(self):
         return _Transaction(self._db)
@@ -230,6 +330,8 @@ class _Transaction:
         self._db = db
 
     def __enter__(self):
+        if self._db.in_transaction:  # one that an interrupt cut short between its BEGIN and the with block
+            self._db.execute("ROLLBACK")
         self._db.execute("BEGIN IMMEDIATE")
         return self._db
 
