@@ -1,31 +1,45 @@
 """Run a sweep: plan it, skip what the database already has, validate the rest up front, run the
 points in chunks on an executor and commit each outcome as it comes back.
 
-Only this (parent) process writes the database, one transaction per point, so an interrupted or
-killed sweep keeps every point that finished and nothing half-written; running it again picks up
-where it stopped. A chunk lost with its worker (a crash, a killed process) is retried point by
-point; a point that loses its worker twice is recorded as an error.
+Only the parent process of a run writes the database, one transaction per point, so an
+interrupted or killed sweep keeps every point that finished and nothing half-written; running it
+again picks up where it stopped. A chunk lost with its worker (a crash, a killed process) is
+retried point by point; a point that loses its worker twice is recorded as an error.
+
+Nothing is written before every point to run has been validated: a sweep that stops on an invalid
+point leaves no new database behind and an existing one as it was.
+
+Runs started at the same time on one database split the points: a run claims each chunk's points
+before it submits the chunk (store.py, ``claims``), skips points another live run has claimed,
+keeps its claims alive while it runs (every ``CLAIM_LEASE_S / 3`` seconds) and releases each claim
+with the point's row, and the rest when it stops. Once it has nothing of its own left, it checks
+the points it skipped every ``CLAIM_POLL_S`` seconds until another run has finished each or its
+claim has lapsed (then it runs the point itself), so every point is finished when it returns.
 """
 from __future__ import annotations
 
 import math
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from .executors import ExecutorChoice, ExecutorHandle
 from .keys import canonical_json, code_sha256, json_safe
 from .points import Point, expand
-from .prepare import PointTask, invalid_points_error, prepare
+from .prepare import PointTask, Prepared, invalid_points_error, prepare
 from .spec import SweepSpec
-from .store import FINISHED_STATUSES, SweepStore
+from .store import FINISHED_STATUSES, ClaimOwner, SweepStore, stored_statuses
 from .worker import Outcome, run_chunk
 
 MAX_ATTEMPTS = 2
 MAX_CHUNK_POINTS = 32
 CHUNKS_PER_WORKER_IN_FLIGHT = 2
+CLAIM_LEASE_S = 60.0  # a claim not extended for this long is free for another run to take
+CLAIM_POLL_S = 0.5  # how often points claimed by other runs are looked at again, once a run has none of its own
 
 
 @dataclass(frozen=True)
@@ -51,7 +65,8 @@ class SweepSummary:
     points: int  # points in the sweep
     distinct: int  # distinct configurations among them
     already_done: int  # distinct configurations the database already had
-    ran: int  # simulated in this run
+    ran: int  # simulated in this run (by this process's executor)
+    by_others: int  # of those this run set out to do, finished meanwhile by another run on the database
     ok: int
     errors: int
     invalid: int
@@ -70,6 +85,8 @@ class SweepSummary:
         parts = [f"sweep {self.name}: {self.points} points ({self.distinct} distinct)"]
         parts.append(f"{self.already_done} already in the database" if self.already_done else "none in the database yet")
         parts.append(f"ran {self.ran} on {self.executor} in {self.wall_s:.1f} s ({self.points_per_minute:,.0f} points/min)")
+        if self.by_others:
+            parts.append(f"{self.by_others} finished meanwhile by another run on this database")
         parts.append(f"{self.ok} ok, {self.errors} failed, {self.invalid} invalid, {self.pruned} outside pre-run constraints")
         text = "; ".join(parts) + f"\ndatabase: {self.db_path}"
         if self.stale:
@@ -84,6 +101,15 @@ def _chunk_points(pending: int, parallelism: int, requested: int | None) -> int:
     return max(1, min(MAX_CHUNK_POINTS, math.ceil(pending / (parallelism * 8))))
 
 
+def _needs_run(status: str | None, point_code: str | None, options: RunOptions, code: str) -> bool:
+    """Whether a point stored with ``status`` (None: not stored) by ``point_code`` is to be run."""
+    if status not in FINISHED_STATUSES:
+        return True
+    if status == "ok":
+        return options.recompute_stale and point_code != code
+    return options.retry_errors
+
+
 def _select(points: tuple[Point, ...], known: dict[str, tuple[str, str | None]], options: RunOptions,
             code: str) -> tuple[list[Point], int, int]:
     """(distinct points to run, distinct already done, stale count)."""
@@ -93,15 +119,11 @@ def _select(points: tuple[Point, ...], known: dict[str, tuple[str, str | None]],
             continue
         seen.add(point.key)
         status, point_code = known.get(point.key, (None, None))
-        if status in FINISHED_STATUSES:
-            is_stale = status == "ok" and point_code != code
-            if (options.retry_errors and status != "ok") or (options.recompute_stale and is_stale):
-                todo.append(point)
-                continue
+        if _needs_run(status, point_code, options, code):
+            todo.append(point)
+        else:
             done += 1
-            stale += int(is_stale)
-            continue
-        todo.append(point)
+            stale += int(status == "ok" and point_code != code)
     return todo, done, stale
 
 
@@ -136,59 +158,118 @@ def run_sweep(spec: SweepSpec, db_path: str, options: RunOptions = RunOptions())
     points = expand(spec)
     config_of = {p.key: p.config for p in points}
     code = code_sha256()
-    counts: dict[str, int] = {}
-    ran = invalid = pruned = 0
+    todo, done, stale = _select(points, stored_statuses(db_path, config_of), options, code)
+    executed = _Executed()
     validate_s = run_s = 0.0
-    with SweepStore(db_path) as store:
-        store.record_plan(spec, points)
-        todo, done, stale = _select(points, store.statuses(config_of), options, code)
-        if todo:
-            with ExecutorHandle(options.executor) as handle:  # workers start while points are validated
-                t0 = time.perf_counter()
-                prepared = prepare(spec, todo, options.memoize)
-                if prepared.invalid and not options.skip_invalid:
-                    raise invalid_points_error(prepared.invalid, len(todo))
-                for item in prepared.invalid:
-                    store.put(item.point.key, item.point.config, "invalid", None, str(item.error), code)
-                for point, area, parts in prepared.pruned:
-                    result = canonical_json(json_safe({"area_mm2": area, "area_mm2_by_part": parts}))
-                    store.put(point.key, point.config, "pruned", result, "outside the pre-run constraints", code)
-                validate_s = time.perf_counter() - t0
+    with ExecutorHandle(options.executor) if todo else nullcontext() as handle:  # workers start while points are validated
+        t0 = time.perf_counter()
+        prepared = prepare(spec, todo, options.memoize) if todo else Prepared((), (), ())
+        if prepared.invalid and not options.skip_invalid:
+            raise invalid_points_error(prepared.invalid, len(todo))
+        validate_s = time.perf_counter() - t0
+        with SweepStore(db_path) as store:  # the first write: every point to run is valid
+            store.record_plan(spec, points)
+            if todo:
                 t1 = time.perf_counter()
-                if prepared.tasks:
-                    counts = _execute(prepared.tasks, handle, store, config_of, options, spec.name)
+                executed = _execute(_work_of(prepared, code), handle, store, config_of, options, spec.name,
+                                    lambda status, point_code: not _needs_run(status, point_code, options, code))
                 run_s = time.perf_counter() - t1
-            ran, invalid, pruned = len(prepared.tasks), len(prepared.invalid), len(prepared.pruned)
     return SweepSummary(
         name=spec.name, db_path=str(db_path), executor=options.executor.describe(), points=len(points),
-        distinct=len(config_of), already_done=done, ran=ran, ok=counts.get("ok", 0), errors=counts.get("error", 0),
-        invalid=invalid, pruned=pruned, stale=stale, validate_s=validate_s, run_s=run_s,
-        wall_s=time.perf_counter() - started)
+        distinct=len(config_of), already_done=done, ran=executed.ran, by_others=executed.by_others,
+        ok=executed.counts.get("ok", 0), errors=executed.counts.get("error", 0),
+        invalid=executed.counts.get("invalid", 0), pruned=executed.counts.get("pruned", 0), stale=stale,
+        validate_s=validate_s, run_s=run_s, wall_s=time.perf_counter() - started)
 
 
-def _execute(tasks: tuple[PointTask, ...], handle: ExecutorHandle, store: SweepStore, config_of: dict,
-             options: RunOptions, name: str) -> dict[str, int]:
-    """Submit ``tasks`` in chunks (a bounded number in flight), commit outcomes as they arrive."""
+def _work_of(prepared: Prepared, code: str) -> list[PointTask | Outcome]:
+    """What this run has to do, in order: outcomes known without running (invalid points, points
+    outside the pre-run constraints) to write, then points to run."""
+    work: list[PointTask | Outcome] = [Outcome(item.point.key, "invalid", None, str(item.error), code)
+                                       for item in prepared.invalid]
+    for point, area, parts in prepared.pruned:
+        result = canonical_json(json_safe({"area_mm2": area, "area_mm2_by_part": parts}))
+        work.append(Outcome(point.key, "pruned", result, "outside the pre-run constraints", code))
+    return work + list(prepared.tasks)
+
+
+@dataclass(frozen=True)
+class _Executed:
+    """What ``_execute`` did: outcomes this run wrote by status, points it simulated, and points
+    another run finished first."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    ran: int = 0
+    by_others: int = 0
+
+
+def _execute(work: list[PointTask | Outcome], handle: ExecutorHandle, store: SweepStore, config_of: dict,
+             options: RunOptions, name: str, is_finished: Callable[[str, str | None], bool]) -> _Executed:
+    """Claim the points of ``work`` chunk by chunk, submit the claimed ones (a bounded number of
+    chunks in flight) and commit outcomes as they arrive; then wait for the points other runs had
+    claimed, and run those whose claims lapse. ``is_finished(status, code_sha256)``: whether a
+    stored row needs no run. Releases every claim of this run on the way out."""
+    tasks = [item for item in work if isinstance(item, PointTask)]
     size = _chunk_points(len(tasks), handle.parallelism, options.chunk_points)
-    queue: list[list[PointTask]] = [list(tasks[i:i + size]) for i in range(0, len(tasks), size)]
-    queue.reverse()  # pop() from the end keeps sweep order
+    owner = ClaimOwner.this_process()
+    unclaimed = list(reversed(work))  # pop() from the end keeps sweep order
+    set_aside: list[PointTask | Outcome] = []  # claimed by other runs when this one tried
+    retry: list[list[PointTask]] = []  # claimed chunks whose worker was lost, to submit again
     attempts: dict[str, int] = {}
-    counts = {"ok": 0, "error": 0}
+    counts: dict[str, int] = {}
+    ran = by_others = 0
     in_flight: dict = {}
     progress = _Progress(len(tasks), name, options.progress)
+    extend_at = time.monotonic() + CLAIM_LEASE_S / 3
+    poll_at = time.monotonic()
 
     def record(outcome: Outcome) -> None:
         store.put(outcome.key, config_of[outcome.key], outcome.status, outcome.result_json, outcome.error,
-                  outcome.code_sha256)
+                  outcome.code_sha256, release=owner)
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
 
+    def keep_claims_alive() -> None:
+        nonlocal extend_at
+        if time.monotonic() >= extend_at:
+            store.extend_claims(owner, CLAIM_LEASE_S)
+            extend_at = time.monotonic() + CLAIM_LEASE_S / 3
+
+    def claim_chunk() -> list[PointTask]:
+        """Claim the next ``size`` items of ``unclaimed``: write the outcomes known already, set aside
+        what others hold, and return the tasks to run (maybe none)."""
+        nonlocal by_others
+        batch = [unclaimed.pop() for _ in range(min(size, len(unclaimed)))]
+        result = store.claim([item.key for item in batch], owner, CLAIM_LEASE_S, is_finished)
+        claimed, held, finished = set(result.claimed), set(result.held), set(result.finished)
+        by_others += len(finished)
+        progress.update(sum(isinstance(item, PointTask) for item in batch if item.key in finished),
+                        counts.get("error", 0))
+        set_aside.extend(item for item in batch if item.key in held)
+        for item in batch:
+            if isinstance(item, Outcome) and item.key in claimed:
+                record(item)
+        return [item for item in batch if isinstance(item, PointTask) and item.key in claimed]
+
     try:
-        while queue or in_flight:
+        while unclaimed or set_aside or retry or in_flight:
+            keep_claims_alive()
+            now = time.monotonic()
+            if set_aside and not unclaimed and now >= poll_at:  # nothing of its own left: look at the others' again
+                unclaimed, set_aside = list(reversed(set_aside)), []
+                poll_at = now + CLAIM_POLL_S
             limit = handle.parallelism * CHUNKS_PER_WORKER_IN_FLIGHT
-            while queue and len(in_flight) < limit:
-                chunk = queue.pop()
-                in_flight[handle.executor.submit(run_chunk, chunk)] = chunk
-            finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+            while (retry or unclaimed) and len(in_flight) < limit:
+                chunk = retry.pop() if retry else claim_chunk()
+                if chunk:
+                    in_flight[handle.executor.submit(run_chunk, chunk)] = chunk
+                    keep_claims_alive()  # in-process (--workers 1), submit() ran the chunk
+            if not in_flight:
+                if set_aside:  # only points other runs hold are left: look at them again at poll_at
+                    time.sleep(max(0.0, poll_at - time.monotonic()))
+                continue
+            wake_at = min(extend_at, poll_at) if set_aside and not unclaimed else extend_at
+            finished, _ = wait(list(in_flight), timeout=max(0.0, wake_at - time.monotonic()),
+                               return_when=FIRST_COMPLETED)
             broken = False
             for future in finished:
                 chunk = in_flight.pop(future)
@@ -202,18 +283,21 @@ def _execute(tasks: tuple[PointTask, ...], handle: ExecutorHandle, store: SweepS
                             record(Outcome(task.key, "error", None,
                                            f"worker lost while running this point ({type(exc).__name__}: {exc})",
                                            code_sha256()))
-                            progress.update(1, counts["error"])
+                            ran += 1
+                            progress.update(1, counts.get("error", 0))
                         else:
-                            queue.append([task])
+                            retry.append([task])
                     continue
                 for outcome in outcomes:
                     record(outcome)
-                progress.update(len(outcomes), counts["error"])
+                ran += len(outcomes)
+                progress.update(len(outcomes), counts.get("error", 0))
             if broken:
                 for future, chunk in list(in_flight.items()):  # the whole pool went down with it
-                    queue.extend([task] for task in chunk)
+                    retry.extend([task] for task in chunk)
                 in_flight.clear()
                 handle.restart()
     finally:
         progress.close()
-    return counts
+        store.release_claims(owner)
+    return _Executed(counts, ran, by_others)

@@ -2,12 +2,25 @@
 
 Tables:
 - ``points(key, config_json, status, result_json, error, code_sha256)``: ``key`` is the sha256 of
-  the point's canonical configuration (keys.py). A row is written by one INSERT in its own
-  transaction by the parent process, so a point is either wholly there or absent, whatever
-  happens to the process (SIGINT, SIGKILL). ``status``: ok | error | invalid | pruned.
+  the point's canonical configuration (keys.py). A row is written by one INSERT (and the
+  deletion of the writer's claim on it) in its own transaction by the parent process of a run,
+  so a point is either wholly there or absent, whatever happens to the process (SIGINT,
+  SIGKILL). ``status``: ok | error | invalid | pruned.
 - ``sweeps(name, spec_json)``: each sweep's parameters, constraints and objectives.
 - ``sweep_points(sweep, idx, key, params_json)``: which points a sweep has, in order. Points are
   shared between sweeps: a configuration already finished by any sweep is not run again.
+- ``claims(key, owner, host, pid, expires_at)``: which run is working on which point, so that
+  runs started at the same time on one database split the points instead of each computing all
+  of them (``owner``: host, pid and a random token, see :class:`ClaimOwner`). A run claims points
+  (one transaction per batch) before it runs them, extends its claims while it runs, and deletes
+  a point's claim in the transaction that writes the point's row, and all its claims when it
+  stops. A claim is another run's to take once it expires (``expires_at``, seconds since the
+  epoch), or at once when its owner was on this host and its process is gone. The table is added
+  to an existing database when it is opened for writing (the schema is still version 1: older
+  accelsim builds ignore it).
+
+Opening a store for writing creates the file and any missing table; :func:`stored_statuses` reads
+a database without writing anything (a run validates its points before its first write).
 
 Durability: WAL with ``synchronous=NORMAL`` keeps every committed point through a crash or kill of
 the process (a power cut may lose the last few commits, never corrupt the file).
@@ -15,7 +28,12 @@ the process (a power cut may lose the last few commits, never corrupt the file).
 from __future__ import annotations
 
 import json
+import os
+import secrets
+import socket
 import sqlite3
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
@@ -30,7 +48,8 @@ SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 60_000
 FINISHED_STATUSES = ("ok", "error", "invalid")  # "pruned" points are re-checked on every run
 
-_SCHEMA = """
+_SCHEMA = f"""
+BEGIN IMMEDIATE;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS points (
     key TEXT PRIMARY KEY,
@@ -48,6 +67,15 @@ CREATE TABLE IF NOT EXISTS sweep_points (
     params_json TEXT NOT NULL,
     PRIMARY KEY (sweep, idx)
 );
+CREATE TABLE IF NOT EXISTS claims (
+    key TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    expires_at REAL NOT NULL
+);
+INSERT OR IGNORE INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}');
+COMMIT;
 """
 
 
@@ -95,8 +123,93 @@ def spec_record(spec: SweepSpec) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class ClaimOwner:
+    """A run that claims points: its host, its process and a random token (so that a later
+    process given the same pid is another owner)."""
+
+    host: str
+    pid: int
+    token: str
+
+    @classmethod
+    def this_process(cls) -> ClaimOwner:
+        return cls(socket.gethostname(), os.getpid(), secrets.token_hex(8))
+
+    @property
+    def id(self) -> str:
+        return f"{self.host}:{self.pid}:{self.token}"
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """What became of the keys a run tried to claim (each key in exactly one field)."""
+
+    claimed: tuple[str, ...]  # now this owner's to run
+    held: tuple[str, ...]  # claimed by another run whose claim is live: not this owner's to run
+    finished: tuple[str, ...]  # stored as finished (by another run): nothing to run
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def claim_is_live(host: str, pid: int, expires_at: float, this_host: str, now: float) -> bool:
+    """Whether a claim still stands: until it expires, or until its process is gone if it is on this host."""
+    if host == this_host and not _process_exists(pid):
+        return False
+    return expires_at > now
+
+
+def stored_statuses(path: str | Path, keys: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+    """``SweepStore.statuses`` of the database at ``path``, read without creating or changing
+    anything: {} when there is no database there yet (or one still being created by another run)."""
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    try:
+        db = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        try:
+            tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if "meta" not in tables:
+                return {}
+            _check_schema_version(db, path)
+            return _statuses(db, keys)
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        raise AccelsimError(f"not a usable sweep database: {exc}", Location(str(path)), "DB") from None
+
+
+def _check_schema_version(db: sqlite3.Connection, path: Path) -> None:
+    version = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    if version is None or int(version[0]) != SCHEMA_VERSION:
+        raise AccelsimError(f"sweep database schema {version[0] if version else '?'} is not the supported "
+                            f"{SCHEMA_VERSION}", Location(str(path)), "DB")
+
+
+def _in_batches(db: sqlite3.Connection, query: str, keys: Iterable[str]):
+    """Rows of ``query`` (with ``{marks}`` for the placeholders of a key list) over ``keys``, 500 at a time."""
+    keys = list(dict.fromkeys(keys))
+    for start in range(0, len(keys), 500):
+        batch = keys[start:start + 500]
+        yield from db.execute(query.format(marks=",".join("?" * len(batch))), batch)
+
+
+def _statuses(db: sqlite3.Connection, keys: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+    query = "SELECT key, status, code_sha256 FROM points WHERE key IN ({marks})"
+    return {key: (status, code) for key, status, code in _in_batches(db, query, keys)}
+
+
 class SweepStore:
-    """An open sweep database. ``create=False`` refuses a missing file (for export and pareto)."""
+    """An open sweep database. ``create=False`` refuses a missing file (for export and pareto);
+    ``create=True`` creates the file and any missing table (so it writes to the database)."""
 
     def __init__(self, path: str | Path, create: bool = True):
         self.path = Path(path)
@@ -110,14 +223,10 @@ class SweepStore:
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
             if create:
-                self._db.executescript(_SCHEMA)
-                self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            version = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+                self._db.executescript(_SCHEMA)  # one transaction: another run never sees half a schema
+            _check_schema_version(self._db, self.path)
         except (sqlite3.DatabaseError, OSError) as exc:
             raise AccelsimError(f"not a usable sweep database: {exc}", Location(str(path)), "DB") from None
-        if version is None or int(version[0]) != SCHEMA_VERSION:
-            raise AccelsimError(f"sweep database schema {version[0] if version else '?'} is not the supported "
-                                f"{SCHEMA_VERSION}", Location(str(path)), "DB")
 
     # --- writing -----------------------------------------------------------------------------
     def record_plan(self, spec: SweepSpec, points: tuple[Point, ...]) -> None:
@@ -129,11 +238,46 @@ class SweepStore:
                                  [(spec.name, p.index, p.key, canonical_json(p.params)) for p in points])
 
     def put(self, key: str, config: dict, status: str, result_json: str | None, error: str | None,
-            code_sha256: str | None) -> None:
-        """Write one point's outcome: a single statement in its own transaction."""
+            code_sha256: str | None, release: ClaimOwner | None = None) -> None:
+        """Write one point's outcome in its own transaction, deleting ``release``'s claim on it in the same one."""
         with self._transaction():
             self._db.execute("INSERT OR REPLACE INTO points VALUES (?, ?, ?, ?, ?, ?)",
                              (key, canonical_json(config), status, result_json, error, code_sha256))
+            if release is not None:
+                self._db.execute("DELETE FROM claims WHERE key = ? AND owner = ?", (key, release.id))
+
+    def claim(self, keys: list[str], owner: ClaimOwner, lease_s: float,
+              is_finished: Callable[[str, str | None], bool]) -> ClaimResult:
+        """In one transaction, claim for ``lease_s`` seconds each of ``keys`` that is neither finished
+        (``is_finished(status, code_sha256)`` of its row) nor claimed by another owner whose claim is live."""
+        claimed, held, finished = [], [], []
+        with self._transaction():
+            now = time.time()
+            rows = _statuses(self._db, keys)
+            claims = {key: rest for key, *rest in _in_batches(
+                self._db, "SELECT key, owner, host, pid, expires_at FROM claims WHERE key IN ({marks})", keys)}
+            for key in keys:
+                if key in rows and is_finished(*rows[key]):
+                    finished.append(key)
+                    continue
+                holder = claims.get(key)
+                if holder and holder[0] != owner.id and claim_is_live(*holder[1:], owner.host, now):
+                    held.append(key)
+                    continue
+                claimed.append(key)
+            self._db.executemany("INSERT OR REPLACE INTO claims VALUES (?, ?, ?, ?, ?)",
+                                 [(key, owner.id, owner.host, owner.pid, now + lease_s) for key in claimed])
+        return ClaimResult(tuple(claimed), tuple(held), tuple(finished))
+
+    def extend_claims(self, owner: ClaimOwner, lease_s: float) -> None:
+        """Keep every claim of ``owner`` for another ``lease_s`` seconds from now."""
+        with self._transaction():
+            self._db.execute("UPDATE claims SET expires_at = ? WHERE owner = ?", (time.time() + lease_s, owner.id))
+
+    def release_claims(self, owner: ClaimOwner) -> None:
+        """Delete every claim of ``owner`` (the points it had not finished are free for others)."""
+        with self._transaction():
+            self._db.execute("DELETE FROM claims WHERE owner = ?", (owner.id,))
 
     def _transaction(self):
         return _Transaction(self._db)
@@ -141,15 +285,7 @@ class SweepStore:
     # --- reading -----------------------------------------------------------------------------
     def statuses(self, keys) -> dict[str, tuple[str, str | None]]:
         """key -> (status, code_sha256) of the given keys that have a row."""
-        out = {}
-        keys = list(dict.fromkeys(keys))
-        for start in range(0, len(keys), 500):
-            batch = keys[start:start + 500]
-            marks = ",".join("?" * len(batch))
-            for key, status, code in self._db.execute(
-                    f"SELECT key, status, code_sha256 FROM points WHERE key IN ({marks})", batch):
-                out[key] = (status, code)
-        return out
+        return _statuses(self._db, keys)
 
     def sweep_names(self) -> list[str]:
         return [row[0] for row in self._db.execute("SELECT name FROM sweeps ORDER BY name")]
@@ -194,6 +330,8 @@ class _Transaction:
         self._db = db
 
     def __enter__(self):
+        if self._db.in_transaction:  # one that an interrupt cut short between its BEGIN and the with block
+            self._db.execute("ROLLBACK")
         self._db.execute("BEGIN IMMEDIATE")
         return self._db
 
