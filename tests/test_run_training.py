@@ -27,3 +27,23 @@ def test_training_step_macs_and_optimizer_work_on_tpu_v1():
 def test_bad_mode_is_a_clear_error(cli):
     status, _, err = cli("run", "--arch", "tpu_v1", "--workload", "resnet18", "--mode", "train")
     assert status == 2 and "invalid choice" in err
+
+
+def test_gpu_baseline_of_a_training_run_times_the_whole_step(cli):
+    """The GPU is timed on the graph the accelerator ran: forward, backward and update, not the
+    forward pass alone (it was: a training step's speedup compared against GPU inference)."""
+    import json
+
+    from accelsim.baselines.gpu_model import gpu_baseline
+    from accelsim.workload.registry import load_workload
+    from accelsim.workload.training import to_training
+
+    runs = {}
+    for mode in ("inference", "training"):
+        status, out, err = cli("run", "--arch", "tpu_v1", "--workload", "resnet18", "--batch", "4", "--mode", mode,
+                               "--optimizer", "adam", "--gpu", "v100", "--format", "json")
+        assert status == 0, err
+        runs[mode] = json.loads(out)["totals"]["gpu_baseline"]
+    step = to_training(load_workload("resnet18", 4), "adam")
+    assert runs["training"]["seconds"] == gpu_baseline(step, "v100", "int8").seconds
+    assert runs["training"]["seconds"] > 2.5 * runs["inference"]["seconds"]
