@@ -50,7 +50,9 @@ def simulate(arch: str | ArchSpec, workload: str | Workload, batch: int | None =
         raise AccelsimError(f"workload has {len(graph.layers)} layers; at most {MAX_LAYERS} are simulated", field="--workload")
     program = lower(graph, spec, precision)
     check_program(program, spec, graph.source)  # refuse runs of absurd length before the engine starts
-    if mode == "training":
+    if any(layer.phase != "forward" for layer in graph.layers):
+        # a training graph, whether built here (mode="training") or passed in ready-made (as
+        # `accelsim train` does): its weights and gradients stay on the device either way
         from .lower.memory_plan import keep_training_state_on_device
 
         program = keep_training_state_on_device(program, graph)

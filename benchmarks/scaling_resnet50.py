@@ -178,8 +178,8 @@ def main(argv=None) -> int:
     else:
         simulated_update = sources[1][1](PER_CHIP_BATCH).optimizer_seconds
         w(" The simulated optimizer layers take "
-          f"{ms(simulated_update)} ms per step for 25.6 M parameters in the single-chip model (its "
-          "update layers are charged host transfers), against "
+          f"{ms(simulated_update)} ms per step for 25.6 M parameters in the single-chip model (the "
+          "sum of its update layers' spans), against "
           f"{ms(p1.optimizer_seconds)} ms for an HBM-bound momentum update (20 bytes per "
           "parameter at 900 GB/s), so the primary source estimates the update; the time-to-train "
           "table also shows the other sources.")

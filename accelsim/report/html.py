@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..atomic import write_atomic
+from .render import layer_gpu_seconds
 from .results import RunResult
 
 _STYLE = """
@@ -122,7 +123,7 @@ def _layers_section(result: RunResult) -> str:
         row = [layer.name, layer.op, layer.unit, layer.cycles, layer.start_cycle, layer.macs,
                layer.utilization, layer.energy_j, layer.dram_bytes, layer.bound, layer.operational_intensity]
         if gpu_layers:
-            row.append(gpu_layers.get(layer.name))
+            row.append(layer_gpu_seconds(layer, gpu_layers))
         rows.append(row)
     return "<h2>Layers</h2>" + _table(headers, rows)
 

@@ -6,7 +6,7 @@ import io
 import json
 import math
 
-from .results import RunResult
+from .results import LayerResult, RunResult
 
 
 def _clean(value):
@@ -18,6 +18,16 @@ def _clean(value):
     if isinstance(value, (list, tuple)):
         return [_clean(v) for v in value]
     return value
+
+
+def layer_gpu_seconds(layer: LayerResult, gpu_layers: dict[str, float] | None) -> float | None:
+    """GPU seconds of everything ``layer`` (one scheduled task) ran: the sum over the workload
+    layers fused into it (``layer.extra["layers"]``), so that the tasks' GPU seconds add up to
+    the baseline's total; None when the baseline times none of them."""
+    if not gpu_layers:
+        return None
+    times = [gpu_layers[name] for name in layer.extra.get("layers", (layer.name,)) if name in gpu_layers]
+    return sum(times) if times else None
 
 
 def to_dict(result: RunResult) -> dict:
@@ -44,9 +54,9 @@ def to_dict(result: RunResult) -> dict:
             "traffic": [{"tensor": tr.tensor, "level": tr.level, "read_bytes": tr.read_bytes, "write_bytes": tr.write_bytes}
                         for tr in layer.traffic],
         }
-        gpu_layers = result.extra.get("gpu_layers")
-        if gpu_layers and layer.name in gpu_layers:
-            row["gpu_seconds"] = gpu_layers[layer.name]
+        gpu_seconds = layer_gpu_seconds(layer, result.extra.get("gpu_layers"))
+        if gpu_seconds is not None:
+            row["gpu_seconds"] = gpu_seconds
         row.update({k: v for k, v in layer.extra.items() if k not in row})
         layers.append(row)
     out = {"arch": result.arch, "workload": result.workload, "batch": result.batch, "precision": result.precision,
