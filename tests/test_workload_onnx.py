@@ -356,3 +356,15 @@ def test_pool_padding_as_wide_as_the_window_is_refused(tmp_path):
                 load_onnx(path)
         else:
             assert load_onnx(path).layers[-1].op.output_shape == (1, 4, 4, 4)
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_allow_unsupported_reaches_the_loader_of_every_command(command, tmp_path, cli):
+    g = GraphMaker()
+    y = g.op("Hardmax", [g.op("Relu", ["x"])])
+    path = g.save(tmp_path / "odd.onnx", [tensor("x", [2, 8])], [tensor(y, None)])
+    argv = [command, "--arch", "tpu_v1", "--workload", str(path), "--gpu", "none"]
+    status, _, err = cli(*argv)
+    assert status == 2 and "--allow-unsupported" in err
+    status, _, err = cli(*argv, "--allow-unsupported")
+    assert status == 0 and "costing unsupported ONNX operators" in err and "Hardmax" in err, err

@@ -111,7 +111,7 @@ def run(args) -> int:
     from ...workload.registry import load_workload
     from ..common import emit, parse_settings
 
-    workload = load_workload(args.workload, args.batch, parse_settings(args.setting))
+    workload = load_workload(args.workload, args.batch, parse_settings(args.setting), args.allow_unsupported)
     variants = variants_from_args(args)
     gpu_precision = args.precision if args.precision and "," not in args.precision else None
     study = study_from_args(args)
