@@ -14,6 +14,7 @@ from ..sparsity.program import adjust_activity
 from ..spec.arch import ArchSpec
 from ..workload.graph import Workload
 from .results import LayerResult, RunResult, Totals, TrafficRecord
+from .static_share import cycle_shares
 
 
 def _add(total: dict[str, float], part: dict[str, float]) -> None:
@@ -42,11 +43,13 @@ def build_result(arch: ArchSpec, workload: Workload, program: Program, engine: E
     buffers = set(arch.sram_sizes_kib)
     layers = []
     dynamic_total: dict[str, float] = {}
-    for task, rec in zip(program.tasks, engine.records):
+    # static power is charged to the layers by their share of the run's cycles (static_share.py)
+    static_cycles = cycle_shares([(rec.ready_cycle, rec.end_cycle) for rec in engine.records], engine.total_cycles)
+    for task, rec, static_share in zip(program.tasks, engine.records, static_cycles):
         start, end = rec.ready_cycle, rec.end_cycle
         cycles = end - start
         causes = attribute(by_task.get(task.name, ()), start, end)
-        seconds = cycles / clock_hz
+        seconds = static_share / clock_hz  # the time this layer is charged static power for
         if grid is not None:
             act, ops, hops = lns_grid.grid_task_activity(task, rec, arch, prec)
             energy, lns_j = lns_grid.grid_task_energy(params, grid_pj, act, ops, hops, grid.core_pitch_mm, buffers,
