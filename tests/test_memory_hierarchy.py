@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import pytest
+from toy_graphs import fc, layer
 
 from accelsim.api import simulate
 from accelsim.errors import SpecError
 from accelsim.spec.loader import load_arch
-from accelsim.workload.graph import WorkloadBuilder
 
 # A 64x64 int8 array at 1 GHz: bandwidth_gbps equals bytes per cycle. No vector, scalar or host
 # costs, so a layer's cycles are the matrix pipeline's alone.
@@ -26,17 +26,6 @@ def toy(tmp_path, bw=64, ub_kib=1024):
     path = tmp_path / "toy.yaml"
     path.write_text(ARCH.format(bw=bw, ub_kib=ub_kib))
     return load_arch(str(path))
-
-
-def fc(m, k, n):
-    b = WorkloadBuilder("fc", m)
-    x = b.input("x", (m, k))
-    b.fc("fc", x, n, bias=False)
-    return b.build()
-
-
-def layer(result, name="fc"):
-    return next(layer for layer in result.layers if layer.name == name)
 
 
 def test_weight_stream_stalls_exactly_as_bandwidth_predicts(tmp_path):

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 import simpy
+from toy_graphs import fc, layer
 
 from accelsim.api import simulate
 from accelsim.engine.simulator import _Machine
@@ -40,17 +41,6 @@ def toy(tmp_path, secondary=True, size=1024, extra=""):
     path = tmp_path / "toy2.yaml"
     path.write_text(BASE + (SECONDARY.format(size=size) if secondary else "") + extra)
     return load_arch(str(path))
-
-
-def fc(m, k, n):
-    b = WorkloadBuilder("fc", m)
-    x = b.input("x", (m, k))
-    b.fc("fc", x, n, bias=False)
-    return b.build()
-
-
-def layer(result, name="fc"):
-    return next(layer for layer in result.layers if layer.name == name)
 
 
 # fc(1024, 128, 64): input 128 KiB, output 64 KiB; 192 KiB > the 64 KiB buffer: ceil(192 / 32) = 6

@@ -41,9 +41,9 @@ def run(args) -> int:
     from ..common import emit, parse_settings
 
     graph = load_workload(args.workload, args.batch, parse_settings(args.setting), args.allow_unsupported)
-    result = simulate(args.arch, graph, precision=args.precision, overrides=tuple(args.overrides), sparsity=args.sparsity,
-                      mode=args.mode, optimizer=args.optimizer)
-    result = _with_gpu_baseline(result, _simulated_graph(graph, args), args)
+    step = _simulated_graph(graph, args)  # built once: the accelerator and the GPU time the same work
+    result = simulate(args.arch, step, precision=args.precision, overrides=tuple(args.overrides), sparsity=args.sparsity)
+    result = _with_gpu_baseline(result, step, args)
     emit(render(result, args.format), args.output)
     if args.html:
         from ...report.html import write_html
@@ -57,8 +57,8 @@ def run(args) -> int:
 
 
 def _simulated_graph(graph, args):
-    """The graph the run simulated: with --mode training, the whole step (forward, backward and
-    optimizer update, as simulate builds it), so that the GPU is timed on the same work."""
+    """The graph to simulate: with --mode training, the whole step (forward, backward and optimizer
+    update; simulate keeps a training graph's weights and gradients on the device)."""
     if args.mode != "training":
         return graph
     from ...workload.training import to_training
