@@ -198,11 +198,15 @@ def test_profile_from_run_adapter():
     for name in ("conv", "relu", "fc"):
         graph_layers[name].op.kind = "conv2d"
     graph = SimpleNamespace(by_name=graph_layers)
-    result = SimpleNamespace(
-        arch="x", workload="w", batch=2, clock_mhz=1000.0,
-        layers=(layer(name="image", cycles=100, macs=0, extra={}),
-                layer(name="conv+relu", cycles=2000, macs=10, extra={"layers": ["conv", "relu"]}),
-                layer(name="fc", cycles=1000, macs=5, extra={})))
+    def run_of(*spans):  # (name, start, end, macs, extra) in the run, one after another or overlapping
+        layers = tuple(layer(name=n, start_cycle=a, end_cycle=b, cycles=b - a, macs=m, extra=e)
+                       for n, a, b, m, e in spans)
+        return SimpleNamespace(arch="x", workload="w", batch=2, clock_mhz=1000.0, layers=layers,
+                               totals=SimpleNamespace(cycles=max(b for _, _, b, _, _ in spans)))
+
+    forward = (("image", 0, 100, 0, {}), ("conv+relu", 100, 2100, 10, {"layers": ["conv", "relu"]}),
+               ("fc", 2100, 3100, 5, {}))
+    result = run_of(*forward)
     profile = profile_from_run(result, graph)
     assert [r.name for r in profile.records] == ["image", "conv+relu", "fc"]
     assert profile.records[0].backward_seconds == 0.0
@@ -212,11 +216,8 @@ def test_profile_from_run_adapter():
     assert profile.records[0].param_bytes == 4000 and profile.records[0].activation_bytes == 100
     assert "approximation" in profile.source
     # A training-graph run: backward layers charged to their forward layer by name.
-    training = SimpleNamespace(**{**result.__dict__, "layers": result.layers + (
-        layer(name="fc/dW", cycles=3000, macs=5, extra={}),
-        layer(name="relu/dX", cycles=500, macs=0, extra={}),
-        layer(name="loss/dY_sum", cycles=400, macs=0, extra={}),
-        layer(name="fc/update", cycles=700, macs=0, extra={}))})
+    training = run_of(*forward, ("loss/dY_sum", 3100, 3500, 0, {}), ("fc/dW", 3500, 6500, 5, {}),
+                      ("relu/dX", 6500, 7000, 0, {}), ("fc/update", 7000, 7700, 0, {}))
     trained = profile_from_run(training, graph)
     back = {r.name: r.backward_seconds for r in trained.records}
     # forward: image 0.1 us, conv+relu 2 us, fc 1 us; the unmatched 0.4 us goes by forward share
@@ -224,6 +225,15 @@ def test_profile_from_run_adapter():
     assert back["conv+relu"] == pytest.approx(0.5e-6 + 0.4e-6 * 2 / 3.1)
     assert trained.optimizer_seconds == pytest.approx(0.7e-6)
     assert "training graph" in trained.source
+    # Overlapping layers split the cycles they share (the update runs alongside the last 300 cycles
+    # of relu/dX), so the profile adds up to the run's 7400 cycles instead of the spans' 7700.
+    overlapped = run_of(*forward, ("loss/dY_sum", 3100, 3500, 0, {}), ("fc/dW", 3500, 6500, 5, {}),
+                        ("relu/dX", 6500, 7000, 0, {}), ("fc/update", 6700, 7400, 0, {}))
+    split = profile_from_run(overlapped, graph)
+    assert split.optimizer_seconds == pytest.approx(0.4e-6 + 0.15e-6)
+    assert {r.name: r.backward_seconds for r in split.records}["conv+relu"] == pytest.approx(
+        0.35e-6 + 0.4e-6 * 2 / 3.1)
+    assert split.forward_seconds + split.backward_seconds + split.optimizer_seconds == pytest.approx(7.4e-6)
 
 
 def test_event_driven_hierarchical_step_matches_analytical():

@@ -1,4 +1,5 @@
-"""Each task's share of the run's cycles, for charging static power to layers.
+"""Each task's share of the run's cycles: for charging static power to layers, and for the
+per-layer seconds of a multi-chip training profile (accelsim/system/layers.py).
 
 Static power burns for the whole run, whatever runs. A layer is charged for the cycles it runs,
 split evenly among the layers that run at the same time (two overlapping layers each take half of

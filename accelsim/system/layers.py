@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import AccelsimError
+from ..report.static_share import cycle_shares
 
 BACKWARD_OVER_FORWARD_MATRIX = 2.0  # input-gradient + weight-gradient GEMMs (workloads.md)
 BACKWARD_OVER_FORWARD_VECTOR = 1.0  # elementwise/normalisation gradients: about one more pass
@@ -115,7 +116,10 @@ def profile_from_run(result, graph, gradient_bytes_per_param: float = 4.0,
                      simulated_optimizer: bool = True) -> LayerProfile:
     """Adapt a single-chip :class:`RunResult` of ``graph`` (the simulated Workload).
 
-    Forward seconds = layer cycles / clock. A result layer may be several fused workload layers
+    A layer's seconds are its share of the run's cycles / clock (:func:`cycle_shares`: layers that
+    run at the same time split the cycles they share, idle cycles go to the next layer to start), so
+    forward + backward + optimizer seconds add up to the simulated step, as ``accelsim run``
+    reports it; summing spans would count overlapped cycles twice. A result layer may be several fused workload layers
     (``extra['layers']``); their parameters are summed. In a run of a training graph
     (:func:`accelsim.workload.training.to_training`) a backward layer named ``<forward>/...`` is
     charged to the record holding ``<forward>``, unmatched ones in proportion to forward time, and
@@ -130,11 +134,13 @@ def profile_from_run(result, graph, gradient_bytes_per_param: float = 4.0,
     owner: dict[str, int] = {}
     backward_layers: list[tuple[list[str], float]] = []
     optimizer = 0.0
-    for layer in result.layers:
+    shares = cycle_shares([(layer.start_cycle, layer.end_cycle) for layer in result.layers],
+                          result.totals.cycles)
+    for layer, share in zip(result.layers, shares, strict=True):
         names = layer.extra.get("layers") or [layer.name]
         members = [by_name[n] for n in names if n in by_name]
         phase = members[0].phase if members else "forward"
-        seconds = layer.cycles / hz
+        seconds = share / hz
         if phase == "backward":
             backward_layers.append((list(names), seconds))
             continue

@@ -54,8 +54,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--optimizer-time", choices=("simulated", "estimate"), default="estimate",
                         help="optimizer update time: estimated as HBM-bound momentum SGD (20 bytes "
                              "per parameter at the chip_roofline HBM GB/s), or the simulator's "
-                             "update layers (the sum of their spans in the single-chip run of the "
-                             "training graph, as `accelsim run --mode training` reports them); "
+                             "update layers (their share of the single-chip run of the training "
+                             "graph, whose cycles they share with the backward layers they "
+                             "overlap); "
                              "default: %(default)s")
     parser.add_argument("--precision", type=precision_name, help="operand precision of the single-chip simulation "
                                             "(default: the arch's)")
