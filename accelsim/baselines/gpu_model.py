@@ -100,7 +100,7 @@ class GpuBaseline:
     requested_precision: str
     precision: str
     note: str  # why another precision was used, or ""
-    sparse: bool
+    sparse: bool  # timed at the 2:4 structured-sparse tensor peak (asked for and the GPU has one)
     tdp_w: float
     layers: tuple[GpuLayerTime, ...]
 
@@ -274,7 +274,8 @@ def gpu_baseline(workload: Workload, gpu: str | GpuSpec, precision: str, model: 
     layers = tuple(layer_time(layer.name, layer.op, spec, key, model, sparse, params,
                               nbytes[layer.name], layer.name in fused)
                    for layer in workload.layers)
-    return GpuBaseline(spec.name, model, get_precision(precision).name, key, note, sparse, spec.tdp_w, layers)
+    return GpuBaseline(spec.name, model, get_precision(precision).name, key, note,
+                       sparse and key in spec.sparse_peak_tops, spec.tdp_w, layers)
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:
@@ -282,25 +283,29 @@ def _ratio(numerator: float, denominator: float) -> float | None:
 
 
 def attach_gpu_baseline(result: RunResult, workload: Workload, gpu: str | GpuSpec,
-                        model: str = "roofline") -> RunResult:
+                        model: str = "roofline", sparse: bool = False, note: str = "") -> RunResult:
     """A copy of ``result`` with ``extra['gpu_baseline']`` and ``extra['gpu_layers']`` filled in.
 
     ``speedup`` = GPU seconds / accelerator seconds (> 1: the accelerator is faster);
     ``energy_ratio`` = GPU joules / accelerator joules; None when the accelerator figure is 0.
+    ``sparse``: the GPU at its 2:4 structured-sparse tensor peaks where it has them; ``note`` is
+    added to the baseline's own note (why the GPU runs dense or sparse).
     """
-    base = gpu_baseline(workload, gpu, result.precision, model)
+    base = gpu_baseline(workload, gpu, result.precision, model, sparse=sparse)
     summary = {
         "gpu": base.gpu,
         "model": base.model,
         "precision": base.precision,
+        "sparse": base.sparse,
         "seconds": base.seconds,
         "energy_j": base.energy_j,
         "speedup": _ratio(base.seconds, result.totals.seconds),
         "energy_ratio": _ratio(base.energy_j, result.totals.energy_j),
         "label": base.label,
     }
-    if base.note:
-        summary["note"] = base.note
+    notes = "; ".join(n for n in (base.note, note if base.sparse == sparse else "") if n)
+    if notes:
+        summary["note"] = notes
     extra = dict(result.extra)
     extra["gpu_baseline"] = summary
     extra["gpu_layers"] = base.layer_seconds()

@@ -91,7 +91,7 @@ def _gpu_section(result: RunResult) -> str:
     gb = result.extra.get("gpu_baseline")
     if not gb:
         return ""
-    rows = [(k, gb.get(k)) for k in ("gpu", "model", "precision", "seconds", "energy_j", "speedup",
+    rows = [(k, gb.get(k)) for k in ("gpu", "model", "precision", "sparse", "seconds", "energy_j", "speedup",
                                      "energy_ratio") if k in gb]
     parts = ["<h2>GPU baseline</h2>", _table(("quantity", "value"), rows),
              ('<p class="note">speedup = GPU seconds / accelerator seconds; energy_ratio = GPU joules / '

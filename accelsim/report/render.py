@@ -118,8 +118,11 @@ def to_table(result: RunResult, max_layers: int | None = None) -> str:
         def ratio(key: str) -> str:
             return "n/a" if gpu.get(key) is None else f"{gpu[key]:.2f}x"
 
-        lines.append(f"  GPU baseline ({gpu.get('gpu')}, {gpu.get('model', 'roofline')}): {gpu['seconds'] * 1e3:.4f} ms, "
+        lines.append(f"  GPU baseline ({gpu.get('gpu')}, {gpu.get('model', 'roofline')}"
+                     f"{', 2:4 sparse' if gpu.get('sparse') else ''}): {gpu['seconds'] * 1e3:.4f} ms, "
                      f"speedup {ratio('speedup')}, energy ratio {ratio('energy_ratio')}")
+        if gpu.get("note"):
+            lines.append(f"  GPU baseline note: {gpu['note']}")
     return "\n".join(lines) + "\n"
 
 

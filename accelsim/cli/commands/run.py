@@ -73,4 +73,21 @@ def _with_gpu_baseline(result, graph, args):
     gpu = args.gpu or default_gpu_for(args.arch)
     if gpu.lower() == "none":
         return result
-    return attach_gpu_baseline(result, graph, gpu, args.gpu_model)
+    sparse, note = _gpu_sparsity(args.sparsity)
+    return attach_gpu_baseline(result, graph, gpu, args.gpu_model, sparse, note)
+
+
+def _gpu_sparsity(sparsity: str | None) -> tuple[bool, str]:
+    """Whether the GPU baseline of a --sparsity run uses the GPU's 2:4 sparse tensor peaks, and why.
+
+    GPU tensor cores skip zeros only in 2:4 weights, so a 2:4 run is compared with the sparse peak
+    and any other sparsity with the dense GPU."""
+    if sparsity is None:
+        return False, ""
+    from ...sparsity.config import parse_sparsity
+
+    structure = parse_sparsity(sparsity).structure
+    if structure.kind == "nm" and (structure.n, structure.m) == (2, 4):
+        return True, "2:4 sparse weights at the GPU's 2:4 sparse tensor peak (weights read dense)"
+    return False, (f"GPU dense: its tensor cores skip zeros only in 2:4 weights, not {structure} "
+                   "(compare --gpu-sparse for the sparse peak)")
