@@ -22,25 +22,71 @@ def _add(total: dict[str, float], part: dict[str, float]) -> None:
         total[k] = total.get(k, 0.0) + v
 
 
+class TaskPricer:
+    """Prices one task's activity in joules by component, as every report does: the arch's
+    per-action energies (an LNS SIMD grid's own, costs/lns_grid.py) plus static power over the
+    seconds the task is charged for. One place, so that `run`, `prune` and the sparsity report
+    cannot price the same run two ways."""
+
+    def __init__(self, arch: ArchSpec, precision: str):
+        self.arch = arch
+        self.prec = get_precision(precision)
+        self.params = energy_params(arch.technology.process_nm, arch.dram.kind,
+                                    arch.sram_sizes_kib, arch.energy,
+                                    {m.name: m.banks for m in arch.memories})
+        self.buffers = set(arch.sram_sizes_kib)
+        self.grid = arch.simd_grid
+        self.lns_total: dict[str, float] = {}  # LNS arithmetic energy by op class (grid archs)
+        if self.grid is not None:
+            self.params = lns_grid.grid_params(self.params, arch)
+            self.grid_pj = lns_grid.grid_energies(self.grid, self.prec, arch.technology.process_nm,
+                                                  self.params.wire_pj_per_byte_mm)
+
+    def price(self, task, rec, seconds: float):
+        """(energy by component in J, the task's activity) with static power over ``seconds``."""
+        arch, prec = self.arch, self.prec
+        if self.grid is not None:
+            act, ops, hops = lns_grid.grid_task_activity(task, rec, arch, prec)
+            energy, lns_j = lns_grid.grid_task_energy(self.params, self.grid_pj, act, ops, hops, self.grid.core_pitch_mm,
+                                                      self.buffers, arch.technology.static_power_w, seconds)
+            _add(self.lns_total, lns_j)
+            return energy, act
+        act = adjust_activity(task, task_activity(task, rec, arch, prec.bytes), arch)
+        sram_read, sram_write = act.sram_bytes(self.buffers)
+        activity = Activity(
+            macs_by_precision={prec.name: act.macs} if act.macs else {},
+            vector_ops_by_precision={prec.name: act.vector_ops} if act.vector_ops else {},
+            register_file_bytes=act.register_file_bytes,
+            pipeline_register_bits=act.pipeline_register_bits,
+            sram_read_bytes=sram_read, sram_write_bytes=sram_write, dram_bytes=act.dram_bytes)
+        return energy_by_component(self.params, activity, arch.technology.static_power_w, seconds), act
+
+
+def run_energy_by_component(arch: ArchSpec, program: Program, engine: EngineResult) -> dict[str, float]:
+    """Joules by component of a whole run, as :func:`build_result` reports them in
+    ``totals.energy_j_by_component``: every task's dynamic energy plus static power x run time."""
+    pricer = TaskPricer(arch, program.precision)
+    total: dict[str, float] = {}
+    for task, rec in zip(program.tasks, engine.records):
+        energy, _ = pricer.price(task, rec, 0.0)
+        _add(total, {k: v for k, v in energy.items() if k != "static"})
+    total = dict(sorted(total.items()))
+    total["static"] = arch.technology.static_power_w * engine.total_cycles / (arch.clock_mhz * 1e6)
+    return total
+
+
 def build_result(arch: ArchSpec, workload: Workload, program: Program, engine: EngineResult) -> RunResult:
     """Derive every reported number from ``engine``'s timeline and per-task records."""
     clock_hz = arch.clock_mhz * 1e6
     peak = arch.matrix_unit.peak_macs_per_cycle if arch.matrix_unit else 0
-    prec = get_precision(program.precision)
-    params = energy_params(arch.technology.process_nm, arch.dram.kind,
-                           arch.sram_sizes_kib, arch.energy,
-                           {m.name: m.banks for m in arch.memories})
+    pricer = TaskPricer(arch, program.precision)
     grid = arch.simd_grid
     if grid is not None:  # a grid of LNS SIMD cores: its own per-action energies (costs/lns_grid.py)
         peak = grid.peak_macs_per_cycle
-        params = lns_grid.grid_params(params, arch)
-        grid_pj = lns_grid.grid_energies(grid, prec, arch.technology.process_nm, params.wire_pj_per_byte_mm)
-        lns_total: dict[str, float] = {}
     by_task: dict[str, list] = {}
     for event in engine.timeline:
         by_task.setdefault(event.layer, []).append(event)
     dram_per_cycle = arch.dram_bytes_per_cycle
-    buffers = set(arch.sram_sizes_kib)
     layers = []
     dynamic_total: dict[str, float] = {}
     # static power is charged to the layers by their share of the run's cycles (static_share.py)
@@ -50,23 +96,8 @@ def build_result(arch: ArchSpec, workload: Workload, program: Program, engine: E
         cycles = end - start
         causes = attribute(by_task.get(task.name, ()), start, end)
         seconds = static_share / clock_hz  # the time this layer is charged static power for
-        if grid is not None:
-            act, ops, hops = lns_grid.grid_task_activity(task, rec, arch, prec)
-            energy, lns_j = lns_grid.grid_task_energy(params, grid_pj, act, ops, hops, grid.core_pitch_mm, buffers,
-                                                      arch.technology.static_power_w, seconds)
-            _add(lns_total, lns_j)
-            dram_bytes = act.dram_bytes
-        else:
-            act = adjust_activity(task, task_activity(task, rec, arch, prec.bytes), arch)
-            sram_read, sram_write = act.sram_bytes(buffers)
-            dram_bytes = act.dram_bytes
-            activity = Activity(
-                macs_by_precision={prec.name: act.macs} if act.macs else {},
-                vector_ops_by_precision={prec.name: act.vector_ops} if act.vector_ops else {},
-                register_file_bytes=act.register_file_bytes,
-                pipeline_register_bits=act.pipeline_register_bits,
-                sram_read_bytes=sram_read, sram_write_bytes=sram_write, dram_bytes=dram_bytes)
-            energy = energy_by_component(params, activity, arch.technology.static_power_w, seconds)
+        energy, act = pricer.price(task, rec, seconds)
+        dram_bytes = act.dram_bytes
         _add(dynamic_total, {k: v for k, v in energy.items() if k != "static"})
         compute_cycles_at_peak = (task.macs / peak) if (task.macs and peak) else task.vector_cycles
         memory_cycles = dram_bytes / dram_per_cycle if dram_per_cycle else 0.0
@@ -116,7 +147,7 @@ def build_result(arch: ArchSpec, workload: Workload, program: Program, engine: E
         if (peak and total_cycles) else 0.0,
     }
     if grid is not None:
-        summary["simd_grid"] = lns_grid.run_summary(grid, grid_pj, lns_total)
+        summary["simd_grid"] = lns_grid.run_summary(grid, pricer.grid_pj, pricer.lns_total)
     if arch.secondary_memory is not None:
         summary["peak_secondary_memory_bytes"] = max((t.secondary_live_bytes for t in program.tasks), default=0)
     return RunResult(arch=arch.name, workload=workload.name, batch=workload.batch, precision=program.precision,

@@ -6,12 +6,11 @@ and the run's result; nothing is re-simulated.
 """
 from __future__ import annotations
 
-from ..costs.energy import Activity, energy_by_component, energy_params
-from ..engine.activity import task_activity
+from ..costs.energy import energy_params
 from ..lower.work import Program
 from ..precision import get_precision
 from ..spec.arch import ArchSpec
-from .program import CompressedTransfer, SparseGemmWork, adjust_activity
+from .program import CompressedTransfer, SparseGemmWork
 
 PJ = 1e-12
 
@@ -101,27 +100,10 @@ def sparsity_report(program: Program, arch: ArchSpec, result) -> dict:
 
 
 def energy_breakdown(program: Program, arch: ArchSpec, engine) -> dict[str, float]:
-    """Energy in joules by component (as report/build.py prices it) with the sparse buffer-byte
-    counts of :func:`~accelsim.sparsity.program.adjust_activity`; ``engine`` is the EngineResult."""
-    prec = get_precision(program.precision)
-    params = energy_params(arch.technology.process_nm, arch.dram.kind,
-                           arch.sram_sizes_kib, arch.energy,
-                           {m.name: m.banks for m in arch.memories})
-    buffers = set(arch.sram_sizes_kib)
-    total: dict[str, float] = {}
-    for task, rec in zip(program.tasks, engine.records):
-        act = adjust_activity(task, task_activity(task, rec, arch, prec.bytes), arch)
-        sram_read, sram_write = act.sram_bytes(buffers)
-        activity = Activity(
-            macs_by_precision={prec.name: act.macs} if act.macs else {},
-            vector_ops_by_precision={prec.name: act.vector_ops} if act.vector_ops else {},
-            register_file_bytes=act.register_file_bytes,
-            pipeline_register_bits=act.pipeline_register_bits,
-            sram_read_bytes=sram_read, sram_write_bytes=sram_write, dram_bytes=act.dram_bytes)
-        for key, value in energy_by_component(params, activity, 0.0, 0.0).items():
-            if key != "static":
-                total[key] = total.get(key, 0.0) + value
-    seconds = engine.total_cycles / (arch.clock_mhz * 1e6)
-    total = dict(sorted(total.items()))
-    total["static"] = arch.technology.static_power_w * seconds
-    return total
+    """Energy in joules by component of the run of ``program`` (``engine``: its EngineResult),
+    with the sparse buffer-byte counts of :func:`~accelsim.sparsity.program.adjust_activity`:
+    exactly the run's ``totals.energy_j_by_component`` (report/build.py prices both, including
+    an LNS SIMD grid's own per-action energies)."""
+    from ..report.build import run_energy_by_component
+
+    return run_energy_by_component(arch, program, engine)

@@ -19,12 +19,13 @@ def add_arguments(parser) -> None:
 
 
 def _simulate(arch, graph, program):
+    """The run of ``program`` and its energy by component: the run's own totals, so that prune's
+    rows equal `accelsim run` (without and with --sparsity) on every arch."""
     from ...engine.simulator import simulate_program
     from ...report.build import build_result
-    from ...sparsity.report import energy_breakdown
 
-    engine = simulate_program(program, arch)
-    return build_result(arch, graph, program, engine), energy_breakdown(program, arch, engine)
+    result = build_result(arch, graph, program, simulate_program(program, arch))
+    return result, dict(result.totals.energy_j_by_component)
 
 
 def run(args) -> int:
