@@ -50,3 +50,62 @@ def test_energy_breakdown_is_the_runs_energy_by_component():
     program = lower(graph, arch, None)
     engine = simulate_program(program, arch)
     assert energy_breakdown(program, arch, engine) == build_result(arch, graph, program, engine).totals.energy_j_by_component
+
+
+def _html_summary(text: str) -> dict[str, str]:
+    first_table = text.split("<table>", 2)[1]
+    return dict(re.findall(r"<tr><td>([^<]*)</td><td[^>]*>([^<]*)</td></tr>", first_table))
+
+
+def test_training_run_html_describes_the_simulated_step(cli, tmp_path, monkeypatch):
+    """The HTML of `run --mode training` describes the graph the run simulated (the training step),
+    as the JSON does; before, it gave the forward graph's 14 layers of lenet5 (the step has 43)
+    and called training samples 'inferences/s'."""
+    from accelsim.report import html
+
+    monkeypatch.setattr(html, "_figures_section", lambda result, gpus: "")  # figures: not under test, slow
+    page = tmp_path / "train.html"
+    status, out, err = cli("run", "--arch", "tpu_v3", "--workload", "lenet5", "--batch", "2", "--mode", "training",
+                           "--gpu", "none", "--format", "json", "--html", str(page))
+    assert status == 0, err
+    report = json.loads(out)
+    summary = _html_summary(page.read_text())
+    from accelsim.workload.registry import load_workload
+    from accelsim.workload.training import to_training
+
+    step = to_training(load_workload("lenet5", 2), "sgd")
+    assert summary["workload"] == report["workload"] == step.name
+    assert summary["workload layers"] == str(len(step.layers))
+    assert "training step" in summary["workload description"]
+    assert "throughput (samples/s)" in summary
+    assert float(summary["throughput (samples/s)"]) == pytest.approx(report["batch"] / report["totals"]["seconds"], rel=1e-3)
+
+
+def test_html_roofline_draws_the_gpu_roof_the_baseline_timed():
+    """With a 2:4 sparse GPU baseline, the report's roofline draws the GPU's 2:4 sparse peak (the one
+    the baseline used), not its dense peak: a100_40gb bf16 624 TOPS, not 312."""
+    from accelsim.baselines.gpu_spec import load_gpu_spec
+    from accelsim.report import plots
+
+    spec = load_gpu_spec("a100_40gb")
+    sparse, dense = plots.gpu_roofs(["a100_40gb"], "bf16", sparse=True)[0], plots.gpu_roofs(["a100_40gb"], "bf16")[0]
+    assert (sparse.peak_tops, dense.peak_tops) == (spec.sparse_peak_tops["bf16"], spec.dense_peak_tops["bf16"]) == (624, 312)
+    assert "2:4 sparse" in sparse.label and "sparse" not in dense.label
+    # a GPU without sparse math keeps its dense roof, as the baseline falls back to dense
+    v100 = plots.gpu_roofs(["v100"], "bf16", sparse=True)[0]
+    assert v100.peak_tops == load_gpu_spec("v100").dense_peak_tops["fp16"] and "sparse" not in v100.label
+
+
+def test_html_figures_use_the_baselines_sparsity(monkeypatch):
+    from test_plots_html import sample_result
+
+    from accelsim.report import plots
+    from accelsim.report.html import render_html
+
+    seen = []
+    monkeypatch.setattr(plots, "report_figures", lambda result, gpus, sparse=False: seen.append(sparse) or {})
+    result = sample_result()
+    render_html(result)
+    result.extra["gpu_baseline"] = dict(result.extra["gpu_baseline"], sparse=True)
+    render_html(result)
+    assert seen == [False, True]

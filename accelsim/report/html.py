@@ -74,7 +74,7 @@ def _summary_section(result: RunResult, workload) -> str:
         ("architecture", result.arch), ("workload", result.workload), ("batch", result.batch),
         ("precision", result.precision), ("clock (MHz)", result.clock_mhz),
         ("cycles", t.cycles), ("time (s)", t.seconds),
-        ("throughput (inferences/s)", result.batch / t.seconds if t.seconds > 0 else None),
+        ("throughput (samples/s)", result.batch / t.seconds if t.seconds > 0 else None),
         ("MACs", t.macs), ("achieved TOPS", t.tops), ("utilization", t.utilization),
         ("energy (J)", t.energy_j), ("DRAM bytes", t.dram_bytes),
     ]
@@ -131,8 +131,10 @@ def _layers_section(result: RunResult) -> str:
 def _figures_section(result: RunResult, gpus) -> str:
     from . import plots
 
+    # GPU roofs as the run's GPU baseline timed them: at the 2:4 sparse peak when it did
+    sparse = bool((result.extra.get("gpu_baseline") or {}).get("sparse"))
     parts = ["<h2>Figures</h2>"]
-    for title, fig in plots.report_figures(result, gpus).items():
+    for title, fig in plots.report_figures(result, gpus, sparse).items():
         parts.append(f"<figure>{inline_svg(plots.figure_bytes(fig, 'svg'))}"
                      f"<figcaption>{_e(title)}</figcaption></figure>")
     return "".join(parts)

@@ -179,22 +179,27 @@ def layer_points(result: RunResult) -> dict[str, tuple[float, float]]:
     return points
 
 
-def gpu_roofs(gpus: Iterable, precision: str) -> list[Roof]:
-    """Roofs of GPU specs (names or :class:`GpuSpec`) at ``precision`` after fallback."""
+def gpu_roofs(gpus: Iterable, precision: str, sparse: bool = False) -> list[Roof]:
+    """Roofs of GPU specs (names or :class:`GpuSpec`) at ``precision`` after fallback; ``sparse``:
+    at the 2:4 structured-sparse tensor peak where the GPU has one (as the GPU baseline times it)."""
     from ..baselines.gpu_model import resolve_precision
     from ..baselines.gpu_spec import GpuSpec, load_gpu_spec
 
     roofs = []
     for gpu in gpus:
         spec = gpu if isinstance(gpu, GpuSpec) else load_gpu_spec(gpu)
-        key, _ = resolve_precision(spec, precision)
-        roofs.append(Roof(f"{spec.name} {key}", spec.dense_peak_tops[key], spec.memory_bandwidth_gbps))
+        key, _ = resolve_precision(spec, precision, sparse)
+        if sparse and key in spec.sparse_peak_tops:
+            roofs.append(Roof(f"{spec.name} {key} 2:4 sparse", spec.sparse_peak_tops[key], spec.memory_bandwidth_gbps))
+        else:
+            roofs.append(Roof(f"{spec.name} {key}", spec.dense_peak_tops[key], spec.memory_bandwidth_gbps))
     return roofs
 
 
-def roofline_figure(result: RunResult, gpus: Iterable = ()) -> Figure:
-    """The accelerator's roof, the GPUs' roofs at the run's precision, each layer as a point."""
-    roofs = [r for r in (accelerator_roof(result),) if r is not None] + gpu_roofs(gpus, result.precision)
+def roofline_figure(result: RunResult, gpus: Iterable = (), sparse_gpus: bool = False) -> Figure:
+    """The accelerator's roof, the GPUs' roofs at the run's precision (``sparse_gpus``: at their
+    2:4 sparse peaks), each layer as a point."""
+    roofs = [r for r in (accelerator_roof(result),) if r is not None] + gpu_roofs(gpus, result.precision, sparse_gpus)
     title = f"Roofline: {result.workload} on {result.arch} (batch {result.batch}, {result.precision})"
     return roofline_chart(roofs, layer_points(result), title)
 
@@ -354,10 +359,10 @@ def layer_cycles_figure(result: RunResult) -> Figure:
     return fig
 
 
-def report_figures(result: RunResult, gpus: Iterable = ()) -> dict[str, Figure]:
+def report_figures(result: RunResult, gpus: Iterable = (), sparse_gpus: bool = False) -> dict[str, Figure]:
     """Every figure of a run report, by title, in display order."""
     return {
-        "Roofline": roofline_figure(result, gpus),
+        "Roofline": roofline_figure(result, gpus, sparse_gpus),
         "Unit timeline": timeline_figure(result),
         "Energy by component": energy_breakdown_figure(result),
         "Cycles per layer by cause": layer_cycles_figure(result),

@@ -48,7 +48,7 @@ def run(args) -> int:
     if args.html:
         from ...report.html import write_html
 
-        write_html(result, args.html, graph)
+        write_html(result, args.html, step)  # the graph simulated: with --mode training, the whole step
     if args.trace:
         from ...report.trace import write_trace
 
