@@ -130,3 +130,17 @@ def test_notes_say_which_variant_is_the_array_as_built(cli):
     assert notes["int8"] == "as built: tpu_v1's array runs int8 at full rate"
     assert notes["int16"].startswith("hypothetical") and "as built: 0.25 of full rate" in notes["int16"]
     assert notes["bf16"].startswith("hypothetical") and "as built: no bf16" in notes["bf16"]
+
+
+def test_gpu_rows_say_which_precision_they_were_timed_at(cli):
+    """One GPU row serves every variant of a precision list; its note says at which precision."""
+    status, out, err = cli("compare", "--arch", "tpu_v1", "--workload", "mlp0", "--precision", "int8,bf16",
+                           "--gpu", "a100_40gb", "--format", "json")
+    assert status == 0, err
+    gpu = json.loads(out)["rows"][-1]
+    assert gpu["name"] == "a100_40gb" and gpu["precision"] == "int8"
+    assert gpu["note"] == "timed at int8, the first row's precision, for every variant"
+    status, out, err = cli("compare", "--arch", "tpu_v1", "--workload", "mlp0", "--gpu", "a100_40gb",
+                           "--format", "json")
+    assert status == 0, err
+    assert json.loads(out)["rows"][-1]["note"] == ""

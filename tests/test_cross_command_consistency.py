@@ -109,3 +109,20 @@ def test_html_figures_use_the_baselines_sparsity(monkeypatch):
     result.extra["gpu_baseline"] = dict(result.extra["gpu_baseline"], sparse=True)
     render_html(result)
     assert seen == [False, True]
+
+
+def test_utilization_is_against_the_peak_at_the_run_precision(cli):
+    """TPU v1 runs int16 at a quarter of its int8 rate: an int16 run's peak is a quarter of the
+    int8 peak, and utilization, TOPS and that peak agree (compare's util% means the same for
+    accelerator and GPU rows: achieved over the peak at the row's precision)."""
+    runs = {}
+    for precision in ("int8", "int16"):
+        status, out, err = cli("run", "--arch", "tpu_v1", "--workload", "mlp0", "--precision", precision,
+                               "--gpu", "none", "--format", "json")
+        assert status == 0, err
+        runs[precision] = json.loads(out)
+    assert runs["int16"]["arch_summary"]["peak_tops"] == pytest.approx(0.25 * runs["int8"]["arch_summary"]["peak_tops"])
+    for run in runs.values():
+        t = run["totals"]
+        assert t["utilization"] == pytest.approx(t["tops"] / run["arch_summary"]["peak_tops"], rel=1e-9)
+    assert runs["int16"]["totals"]["utilization"] > runs["int8"]["totals"]["utilization"]

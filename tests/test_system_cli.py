@@ -30,6 +30,23 @@ def test_train_json_to_file(tmp_path):
     assert parts == pytest.approx(data["step_seconds"])
 
 
+def test_train_per_chip_batch_is_what_each_chip_works_on(capsys):
+    """A pipeline's or tensor-parallel group's chips all work on the replica's samples: per-chip
+    batch = global batch / dp, not / chips."""
+    assert main(BASE + ["--global-batch", "64", "--parallel", "dp=2,tp=2,pp=2,mb=4", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["chips"] == 8 and data["per_chip_batch"] == 32 and data["micro_batch"] == 8
+
+
+def test_roofline_profile_skips_the_graph_input():
+    """The first layer's read of the input image is counted in that layer; the input itself costs
+    no forward or backward time (it has no gradient)."""
+    from accelsim.system.layers import roofline_profile
+
+    profile = roofline_profile("resnet18", 4, 123, 900)
+    assert profile.records[0].name == "conv1"
+
+
 def test_train_scaling_sweep_json(capsys):
     code = main(BASE + ["--global-batch", "4096", "--parallel", "dp=128", "--scaling", "strong",
                         "--format", "json"])

@@ -14,7 +14,7 @@ import io
 import json
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from ..errors import AccelsimError
 from ..workload.graph import Workload
@@ -121,9 +121,15 @@ def compare(variants: Sequence[Variant], gpus: Iterable[str | GpuSpec], workload
                           overrides=variant.overrides)
         rows.append(accelerator_row(variant, result))
     gpu_precision = precision or (rows[0].precision if rows else "fp16")
+    # with variants at several precisions, say which one the GPUs were timed at
+    mixed = len({row.precision for row in rows}) > 1
     for gpu in gpus:
         spec = gpu if isinstance(gpu, GpuSpec) else load_gpu_spec(gpu)
-        rows.append(gpu_row(spec, workload, gpu_precision, gpu_model, sparse))
+        row = gpu_row(spec, workload, gpu_precision, gpu_model, sparse)
+        if mixed:
+            said = f"timed at {gpu_precision}, the first row's precision, for every variant"
+            row = replace(row, note="; ".join(n for n in (said, row.note) if n))
+        rows.append(row)
     return rows
 
 

@@ -78,7 +78,9 @@ def run_energy_by_component(arch: ArchSpec, program: Program, engine: EngineResu
 def build_result(arch: ArchSpec, workload: Workload, program: Program, engine: EngineResult) -> RunResult:
     """Derive every reported number from ``engine``'s timeline and per-task records."""
     clock_hz = arch.clock_mhz * 1e6
-    peak = arch.matrix_unit.peak_macs_per_cycle if arch.matrix_unit else 0
+    # peak MACs per cycle at the run's precision (a quarter-rate int16 array peaks at a quarter)
+    mu = arch.matrix_unit
+    peak = mu.peak_macs_per_cycle * mu.precisions.get(program.precision, 1.0) if mu else 0
     pricer = TaskPricer(arch, program.precision)
     grid = arch.simd_grid
     if grid is not None:  # a grid of LNS SIMD cores: its own per-action energies (costs/lns_grid.py)

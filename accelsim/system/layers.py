@@ -90,6 +90,8 @@ def roofline_profile(workload: str, batch: int, peak_tflops: float, hbm_bandwidt
     params_total = 0
     for layer in graph.layers:
         op = layer.op
+        if op.kind == "input":  # the first layer's read of the input is counted there
+            continue
         try:
             moved = (op.input_elements + op.weight_elements + op.output_elements) * bytes_per_element
         except NotImplementedError:  # inputs and other ops without operands

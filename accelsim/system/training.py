@@ -74,7 +74,7 @@ class StepResult:
     chips: int
     parallel: str
     global_batch: int
-    per_chip_batch: float
+    per_chip_batch: float  # samples each chip works on: global batch / dp (a tp group or pipeline shares them)
     micro_batch: int
     step_seconds: float
     compute_seconds: float
@@ -291,7 +291,7 @@ def step_time(profile_fn: ProfileFn, system: SystemSpec, parallel: ParallelConfi
     step = makespan + selection_total + exposed + profile.optimizer_seconds
     return StepResult(
         system=system.name, chips=parallel.chips, parallel=parallel.label,
-        global_batch=global_batch, per_chip_batch=global_batch / parallel.chips,
+        global_batch=global_batch, per_chip_batch=global_batch / parallel.dp,
         micro_batch=micro, step_seconds=step, compute_seconds=compute,
         tensor_comm_seconds=tensor_comm, bubble_seconds=bubble,
         compression_seconds=selection_total, exposed_comm_seconds=exposed,
