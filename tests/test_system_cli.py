@@ -71,6 +71,7 @@ def test_train_event_driven_reports_links(capsys):
     (["--global-batch", "64", "--compression", "topk:7"], "density"),
     (["--global-batch", "64", "--parallel", "dp=2048"], "needs 2048 chips"),
     (["--global-batch", "64", "--parallel", "dp=64", "--collective", "torus2d"], "whole 2-D torus"),
+    (["--global-batch", "64", "--precision", "fp32"], "--estimate roofline times layers at"),
 ])
 def test_train_bad_input_exits_2(capsys, extra, message):
     assert main(BASE + extra) == 2

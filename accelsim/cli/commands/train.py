@@ -77,6 +77,10 @@ def _profile_fn(args, system):
     from ...system.layers import roofline_profile, simulator_profile_fn
 
     if args.estimate == "roofline":
+        if args.precision is not None:
+            raise AccelsimError("--precision sets the single-chip simulator's precision; --estimate roofline "
+                                "times layers at the system's chip_roofline peak with 2-byte operands",
+                                field="--precision")
         roof = system.chip_roofline
         if roof is None:
             raise AccelsimError(f"--estimate roofline needs chip_roofline in {system.name}",
