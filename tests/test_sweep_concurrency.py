@@ -1,10 +1,12 @@
 """Two sweep runs on one database split the points (claims with leases), claims of dead or lapsed
-runs are taken over, claims are released however a run ends, and a sweep stopped by invalid points
-writes nothing.
+runs are taken over, claims are released however a run ends, a live run's claims stay live however
+long its chunk runs, concurrent --retry-errors runs retry each failed point once, and a sweep
+stopped by invalid points writes nothing.
 
 Each test here failed before the fix it guards: two runs on one database both computed every
-point, and a sweep with an invalid point left a new database (with its plan) behind, or rewrote
-the plan of an existing one.
+point, a sweep with an invalid point left a new database (with its plan) behind, or rewrote the
+plan of an existing one, a run whose in-process chunk outlasted the lease had its points taken over
+and computed again, and two --retry-errors runs both retried every failed point.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -27,6 +30,7 @@ from sweep_store import LONG, count_rows
 import accelsim
 from accelsim.cli.main import main
 from accelsim.errors import SpecError
+from accelsim.spec.loader import shipped_archs
 from accelsim.sweep import runner
 from accelsim.sweep.executors import ExecutorChoice, ExecutorHandle
 from accelsim.sweep.points import expand
@@ -258,3 +262,142 @@ def test_a_sweep_stopped_by_invalid_points_writes_nothing(tmp_path):
 
     run_sweep(load_sweep_spec(write(tmp_path, FOUR)), db, RunOptions(progress=False))
     assert "claims" in tables(db)  # an older database gains the table when a run writes to it
+
+
+class _OtherRun(threading.Thread):
+    """A second ``run_sweep`` on the same database, in a thread of this process (its own store,
+    its own claim owner), started from inside the first run."""
+
+    def __init__(self, spec, db, options: RunOptions):
+        super().__init__(name="other-run", daemon=True)
+        self._args = (spec, db, options)
+        self.summary = self.error = None
+
+    def run(self) -> None:
+        try:
+            self.summary = run_sweep(*self._args)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test by result()
+            self.error = exc
+
+    def result(self):
+        self.join(timeout=120)
+        assert not self.is_alive(), "the other run did not finish"
+        if self.error is not None:
+            raise self.error
+        return self.summary
+
+
+def _spy_claims(monkeypatch) -> list[tuple[bool, float, object]]:
+    """Every ``SweepStore.claim`` call: (made by the other run's thread, time it started, its result)."""
+    calls = []
+    real_claim = SweepStore.claim
+
+    def spy(self, keys, *args, **kwargs):
+        started = time.time()
+        result = real_claim(self, keys, *args, **kwargs)
+        calls.append((threading.current_thread().name == "other-run", started, result))
+        return result
+
+    monkeypatch.setattr(SweepStore, "claim", spy)
+    return calls
+
+
+def _wait_for(condition, what: str, other: _OtherRun) -> None:
+    deadline = time.monotonic() + 60
+    while not condition():
+        assert other.error is None and other.is_alive(), f"the other run ended before {what}: {other.error!r}"
+        assert time.monotonic() < deadline, f"timed out waiting until {what}"
+        time.sleep(0.01)
+
+
+def _simulating(monkeypatch, simulated: list, before) -> None:
+    """run_chunk logs (thread, key) of every point simulated; ``before(tasks)`` runs first."""
+    real_run_chunk = runner.run_chunk
+
+    def spy(tasks):
+        before(tasks)
+        outcomes = real_run_chunk(tasks)
+        simulated.extend((threading.current_thread().name, task.key) for task in tasks)
+        return outcomes
+
+    monkeypatch.setattr(runner, "run_chunk", spy)
+
+
+def test_a_chunk_running_longer_than_the_lease_keeps_its_claims(tmp_path, monkeypatch):
+    # --workers 1: the chunk runs in the run's own thread, so no main-loop code runs while it does
+    monkeypatch.setattr(runner, "CLAIM_LEASE_S", 1.0)
+    monkeypatch.setattr(runner, "CLAIM_POLL_S", 0.1)
+    spec = load_sweep_spec(write(tmp_path, FOUR))
+    db = tmp_path / "s.sqlite"
+    attempts = _spy_claims(monkeypatch)
+    other = _OtherRun(spec, db, RunOptions(progress=False))
+    simulated: list = []
+
+    def hold_the_only_chunk(tasks):  # the first run's single chunk of all four points
+        if threading.current_thread().name == "other-run":
+            return
+        lapsed_at = time.time() + runner.CLAIM_LEASE_S  # its claims lapse by then unless they are extended
+        other.start()
+        # the chunk runs on until the other run has looked at its points after their first lease ran out
+        _wait_for(lambda: any(by_other and at > lapsed_at for by_other, at, _ in attempts),
+                  "the other run looked at the points again after their first lease", other)
+
+    _simulating(monkeypatch, simulated, hold_the_only_chunk)
+    first = run_sweep(spec, db, RunOptions(progress=False, chunk_points=4))
+    second = other.result()
+    assert (first.ran, first.by_others) == (4, 0)
+    assert (second.ran, second.by_others) == (0, 4)  # it waited for the live run instead of taking over
+    assert [thread for thread, _ in simulated] == ["MainThread"] * 4
+    assert sorted(key for _, key in simulated) == sorted(p.key for p in expand(spec))
+    assert claims(db) == []
+
+
+FAILING = """\
+version: 1
+name: failing
+arch: [tpu_v1, novec.yaml]   # the MLP's softmax needs the vector unit novec.yaml lacks
+workload: mnist_mlp
+set:
+  matrix_unit.rows: [64, 128, 256, 512]
+"""
+
+
+def _arch_without_vector_unit(tmp_path: Path) -> None:
+    text = shipped_archs()["tpu_v1"].read_text()
+    (tmp_path / "novec.yaml").write_text(text[:text.index("vector_unit:")] + text[text.index("scalar_unit:"):])
+
+
+def test_two_retry_errors_runs_retry_each_failed_point_once_in_all(tmp_path, monkeypatch):
+    _arch_without_vector_unit(tmp_path)
+    spec = load_sweep_spec(write(tmp_path, FAILING))
+    db = tmp_path / "f.sqlite"
+    assert run_sweep(spec, db, RunOptions(progress=False)).errors == 4
+    with sqlite3.connect(db) as con:
+        failed = sorted(key for key, in con.execute("SELECT key FROM points WHERE status = 'error'"))
+    assert len(failed) == 4
+
+    retry = RunOptions(progress=False, retry_errors=True, chunk_points=1)
+    attempts = _spy_claims(monkeypatch)
+    other = _OtherRun(spec, db, retry)
+    simulated: list = []
+    stored_before_other = []
+
+    def start_the_other_at_the_third_point(tasks):
+        mine = [key for thread, key in simulated if thread == "MainThread"]
+        if threading.current_thread().name == "other-run" or len(mine) != 2:
+            return
+        held = {key for key, *_ in claims(db)}
+        stored_before_other.extend(key for key in mine if key not in held)  # retried and stored again
+        other.start()
+        _wait_for(lambda: any(by_other for by_other, *_ in attempts), "the other run claimed points", other)
+
+    _simulating(monkeypatch, simulated, start_the_other_at_the_third_point)
+    first = run_sweep(spec, db, retry)
+    second = other.result()
+    assert stored_before_other  # the other run started after the first had retried (and stored) points
+    assert sorted(key for _, key in simulated) == failed  # each failed point retried once, by one of the runs
+    assert first.ran + second.ran == 4 and first.errors + second.errors == 4
+    assert second.already_done == 4 + len(stored_before_other)  # the ok points and the first run's retries
+    assert claims(db) == []
+    with sqlite3.connect(db) as con:
+        assert sorted(key for key, in con.execute("SELECT key FROM points WHERE status = 'error'")) == failed

@@ -11,10 +11,14 @@ point leaves no new database behind and an existing one as it was.
 
 Runs started at the same time on one database split the points: a run claims each chunk's points
 before it submits the chunk (store.py, ``claims``), skips points another live run has claimed,
-keeps its claims alive while it runs (every ``CLAIM_LEASE_S / 3`` seconds) and releases each claim
-with the point's row, and the rest when it stops. Once it has nothing of its own left, it checks
-the points it skipped every ``CLAIM_POLL_S`` seconds until another run has finished each or its
-claim has lapsed (then it runs the point itself), so every point is finished when it returns.
+keeps its claims alive while it runs (a ``ClaimKeeper`` thread extends them every
+``CLAIM_LEASE_S / 3`` seconds, however long a chunk runs, in-process ones included) and releases
+each claim with the point's row, and the rest when it stops. Once it has nothing of its own left,
+it checks the points it skipped every ``CLAIM_POLL_S`` seconds until another run has finished each
+or its claim has lapsed (then it runs the point itself), so every point is finished when it
+returns. A failed point (error, invalid) is not run again, ``--retry-errors`` or not, when a run
+still going stored it, or when another run stored it after this one looked: concurrent
+``--retry-errors`` runs retry each failed point once.
 """
 from __future__ import annotations
 
@@ -32,7 +36,15 @@ from .keys import canonical_json, code_sha256, json_safe
 from .points import Point, expand
 from .prepare import PointTask, Prepared, invalid_points_error, prepare
 from .spec import SweepSpec
-from .store import FINISHED_STATUSES, ClaimOwner, SweepStore, stored_statuses
+from .store import (
+    FAILED_STATUSES,
+    FINISHED_STATUSES,
+    ClaimKeeper,
+    ClaimOwner,
+    StoredState,
+    SweepStore,
+    stored_state,
+)
 from .worker import Outcome, run_chunk
 
 MAX_ATTEMPTS = 2
@@ -110,16 +122,18 @@ def _needs_run(status: str | None, point_code: str | None, options: RunOptions, 
     return options.retry_errors
 
 
-def _select(points: tuple[Point, ...], known: dict[str, tuple[str, str | None]], options: RunOptions,
+def _select(points: tuple[Point, ...], known: StoredState, options: RunOptions,
             code: str) -> tuple[list[Point], int, int]:
-    """(distinct points to run, distinct already done, stale count)."""
+    """(distinct points to run, distinct already done, stale count). A failed point that a live run
+    stored is done: that run has just run (or retried) it."""
     todo, done, stale, seen = [], 0, 0, set()
     for point in points:
         if point.key in seen:
             continue
         seen.add(point.key)
-        status, point_code = known.get(point.key, (None, None))
-        if _needs_run(status, point_code, options, code):
+        status, point_code = known.statuses.get(point.key, (None, None))
+        by_live_run = status in FAILED_STATUSES and known.writers.get(point.key) in known.live_runs
+        if _needs_run(status, point_code, options, code) and not by_live_run:
             todo.append(point)
         else:
             done += 1
@@ -158,7 +172,9 @@ def run_sweep(spec: SweepSpec, db_path: str, options: RunOptions = RunOptions())
     points = expand(spec)
     config_of = {p.key: p.config for p in points}
     code = code_sha256()
-    todo, done, stale = _select(points, stored_statuses(db_path, config_of), options, code)
+    known = stored_state(db_path, config_of)
+    todo, done, stale = _select(points, known, options, code)
+    written_by = {point.key: known.writers.get(point.key) for point in todo}  # who wrote what it looked at
     executed = _Executed()
     validate_s = run_s = 0.0
     with ExecutorHandle(options.executor) if todo else nullcontext() as handle:  # workers start while points are validated
@@ -172,7 +188,8 @@ def run_sweep(spec: SweepSpec, db_path: str, options: RunOptions = RunOptions())
             if todo:
                 t1 = time.perf_counter()
                 executed = _execute(_work_of(prepared, code), handle, store, config_of, options, spec.name,
-                                    lambda status, point_code: not _needs_run(status, point_code, options, code))
+                                    lambda status, point_code: not _needs_run(status, point_code, options, code),
+                                    written_by)
                 run_s = time.perf_counter() - t1
     return SweepSummary(
         name=spec.name, db_path=str(db_path), executor=options.executor.describe(), points=len(points),
@@ -204,11 +221,14 @@ class _Executed:
 
 
 def _execute(work: list[PointTask | Outcome], handle: ExecutorHandle, store: SweepStore, config_of: dict,
-             options: RunOptions, name: str, is_finished: Callable[[str, str | None], bool]) -> _Executed:
+             options: RunOptions, name: str, is_finished: Callable[[str, str | None], bool],
+             written_by: dict[str, str | None]) -> _Executed:
     """Claim the points of ``work`` chunk by chunk, submit the claimed ones (a bounded number of
     chunks in flight) and commit outcomes as they arrive; then wait for the points other runs had
     claimed, and run those whose claims lapse. ``is_finished(status, code_sha256)``: whether a
-    stored row needs no run. Releases every claim of this run on the way out."""
+    stored row needs no run; ``written_by``: the writer of each point's row when the run looked
+    (``SweepStore.claim``). A ``ClaimKeeper`` thread keeps this run's claims live throughout;
+    every claim of this run is released on the way out."""
     tasks = [item for item in work if isinstance(item, PointTask)]
     size = _chunk_points(len(tasks), handle.parallelism, options.chunk_points)
     owner = ClaimOwner.this_process()
@@ -220,7 +240,7 @@ def _execute(work: list[PointTask | Outcome], handle: ExecutorHandle, store: Swe
     ran = by_others = 0
     in_flight: dict = {}
     progress = _Progress(len(tasks), name, options.progress)
-    extend_at = time.monotonic() + CLAIM_LEASE_S / 3
+    keeper = ClaimKeeper(store.path, owner, CLAIM_LEASE_S)
     poll_at = time.monotonic()
 
     def record(outcome: Outcome) -> None:
@@ -228,18 +248,12 @@ def _execute(work: list[PointTask | Outcome], handle: ExecutorHandle, store: Swe
                   outcome.code_sha256, release=owner)
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
 
-    def keep_claims_alive() -> None:
-        nonlocal extend_at
-        if time.monotonic() >= extend_at:
-            store.extend_claims(owner, CLAIM_LEASE_S)
-            extend_at = time.monotonic() + CLAIM_LEASE_S / 3
-
     def claim_chunk() -> list[PointTask]:
         """Claim the next ``size`` items of ``unclaimed``: write the outcomes known already, set aside
         what others hold, and return the tasks to run (maybe none)."""
         nonlocal by_others
         batch = [unclaimed.pop() for _ in range(min(size, len(unclaimed)))]
-        result = store.claim([item.key for item in batch], owner, CLAIM_LEASE_S, is_finished)
+        result = store.claim([item.key for item in batch], owner, CLAIM_LEASE_S, is_finished, written_by)
         claimed, held, finished = set(result.claimed), set(result.held), set(result.finished)
         by_others += len(finished)
         progress.update(sum(isinstance(item, PointTask) for item in batch if item.key in finished),
@@ -251,8 +265,9 @@ def _execute(work: list[PointTask | Outcome], handle: ExecutorHandle, store: Swe
         return [item for item in batch if isinstance(item, PointTask) and item.key in claimed]
 
     try:
+        store.register_run(owner, CLAIM_LEASE_S)
+        keeper.start()  # from here on this run's claims are extended from another thread
         while unclaimed or set_aside or retry or in_flight:
-            keep_claims_alive()
             now = time.monotonic()
             if set_aside and not unclaimed and now >= poll_at:  # nothing of its own left: look at the others' again
                 unclaimed, set_aside = list(reversed(set_aside)), []
@@ -261,15 +276,13 @@ def _execute(work: list[PointTask | Outcome], handle: ExecutorHandle, store: Swe
             while (retry or unclaimed) and len(in_flight) < limit:
                 chunk = retry.pop() if retry else claim_chunk()
                 if chunk:
-                    in_flight[handle.executor.submit(run_chunk, chunk)] = chunk
-                    keep_claims_alive()  # in-process (--workers 1), submit() ran the chunk
+                    in_flight[handle.executor.submit(run_chunk, chunk)] = chunk  # in-process: runs it now
             if not in_flight:
                 if set_aside:  # only points other runs hold are left: look at them again at poll_at
                     time.sleep(max(0.0, poll_at - time.monotonic()))
                 continue
-            wake_at = min(extend_at, poll_at) if set_aside and not unclaimed else extend_at
-            finished, _ = wait(list(in_flight), timeout=max(0.0, wake_at - time.monotonic()),
-                               return_when=FIRST_COMPLETED)
+            timeout = max(0.0, poll_at - time.monotonic()) if set_aside and not unclaimed else None
+            finished, _ = wait(list(in_flight), timeout=timeout, return_when=FIRST_COMPLETED)
             broken = False
             for future in finished:
                 chunk = in_flight.pop(future)
@@ -298,6 +311,7 @@ def _execute(work: list[PointTask | Outcome], handle: ExecutorHandle, store: Swe
                 in_flight.clear()
                 handle.restart()
     finally:
+        keeper.stop()  # before the release, so no extension follows it
         progress.close()
         store.release_claims(owner)
     return _Executed(counts, ran, by_others)

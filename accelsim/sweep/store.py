@@ -15,12 +15,20 @@ Tables:
   (one transaction per batch) before it runs them, extends its claims while it runs, and deletes
   a point's claim in the transaction that writes the point's row, and all its claims when it
   stops. A claim is another run's to take once it expires (``expires_at``, seconds since the
-  epoch), or at once when its owner was on this host and its process is gone. The table is added
-  to an existing database when it is opened for writing (the schema is still version 1: older
-  accelsim builds ignore it).
+  epoch), or at once when its owner was on this host and its process is gone. Each run also holds
+  a claim on ``run:<owner>`` (:meth:`ClaimOwner.run_key`) for as long as it goes, so that other
+  runs can tell which runs are live; a :class:`ClaimKeeper` thread extends a run's claims.
+- ``writers(key, owner)``: which run wrote each point's current row (no row: one written without
+  an owner, or by an older build). A run retrying failed points (``--retry-errors``) leaves out
+  those whose row a live run wrote, and those another run wrote after it looked
+  (``SweepStore.claim``'s ``written_by``), so concurrent runs retry each failed point once.
 
-Opening a store for writing creates the file and any missing table; :func:`stored_statuses` reads
-a database without writing anything (a run validates its points before its first write).
+The ``claims`` and ``writers`` tables are added to an existing database when it is opened for
+writing (the schema is still version 1: older accelsim builds ignore them).
+
+Opening a store for writing creates the file and any missing table; :func:`stored_statuses` and
+:func:`stored_state` read a database without writing anything (a run validates its points before
+its first write).
 
 Durability: WAL with ``synchronous=NORMAL`` keeps every committed point through a crash or kill of
 the process (a power cut may lose the last few commits, never corrupt the file).
@@ -32,8 +40,9 @@ import os
 import secrets
 import socket
 import sqlite3
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
@@ -47,6 +56,8 @@ from .spec import SweepSpec
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 60_000
 FINISHED_STATUSES = ("ok", "error", "invalid")  # "pruned" points are re-checked on every run
+FAILED_STATUSES = ("error", "invalid")  # finished, and run again by --retry-errors
+RUN_KEY_PREFIX = "run:"
 
 _SCHEMA = f"""
 BEGIN IMMEDIATE;
@@ -74,6 +85,7 @@ CREATE TABLE IF NOT EXISTS claims (
     pid INTEGER NOT NULL,
     expires_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS writers (key TEXT PRIMARY KEY, owner TEXT NOT NULL);
 INSERT OR IGNORE INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}');
 COMMIT;
 """
@@ -140,6 +152,11 @@ class ClaimOwner:
     def id(self) -> str:
         return f"{self.host}:{self.pid}:{self.token}"
 
+    @property
+    def run_key(self) -> str:
+        """The ``claims`` key this owner holds while its run goes on (never a point's key: those are hex)."""
+        return RUN_KEY_PREFIX + self.id
+
 
 @dataclass(frozen=True)
 class ClaimResult:
@@ -167,22 +184,45 @@ def claim_is_live(host: str, pid: int, expires_at: float, this_host: str, now: f
     return expires_at > now
 
 
+@dataclass(frozen=True)
+class StoredState:
+    """What a database holds for some keys, read in one transaction: ``statuses`` as
+    ``SweepStore.statuses``, ``writers`` (key -> owner id of the run that wrote the row, where
+    known) and ``live_runs`` (owner ids of the runs going on)."""
+
+    statuses: dict[str, tuple[str, str | None]]
+    writers: dict[str, str]
+    live_runs: frozenset[str]
+
+
 def stored_statuses(path: str | Path, keys: Iterable[str]) -> dict[str, tuple[str, str | None]]:
     """``SweepStore.statuses`` of the database at ``path``, read without creating or changing
     anything: {} when there is no database there yet (or one still being created by another run)."""
+    return stored_state(path, keys).statuses
+
+
+def stored_state(path: str | Path, keys: Iterable[str]) -> StoredState:
+    """:class:`StoredState` of ``keys`` in the database at ``path``, read without creating or changing
+    anything: empty when there is no database there yet (or one still being created by another run)."""
     path = Path(path)
+    empty = StoredState({}, {}, frozenset())
     if not path.is_file():
-        return {}
+        return empty
     try:
         db = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         try:
+            db.execute("BEGIN")  # one read snapshot: rows, their writers and the live runs agree
             tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             if "meta" not in tables:
-                return {}
+                return empty
             _check_schema_version(db, path)
-            return _statuses(db, keys)
+            keys = list(keys)
+            statuses = _statuses(db, keys)
+            writers = _writers(db, statuses) if "writers" in tables else {}
+            live = _live_runs(db, socket.gethostname(), time.time()) if "claims" in tables else frozenset()
+            return StoredState(statuses, writers, live)
         finally:
-            db.close()
+            db.close()  # ends the read transaction
     except sqlite3.DatabaseError as exc:
         raise AccelsimError(f"not a usable sweep database: {exc}", Location(str(path)), "DB") from None
 
@@ -205,6 +245,20 @@ def _in_batches(db: sqlite3.Connection, query: str, keys: Iterable[str]):
 def _statuses(db: sqlite3.Connection, keys: Iterable[str]) -> dict[str, tuple[str, str | None]]:
     query = "SELECT key, status, code_sha256 FROM points WHERE key IN ({marks})"
     return {key: (status, code) for key, status, code in _in_batches(db, query, keys)}
+
+
+def _writers(db: sqlite3.Connection, keys: Iterable[str]) -> dict[str, str]:
+    return dict(_in_batches(db, "SELECT key, owner FROM writers WHERE key IN ({marks})", keys))
+
+
+def _run_claims(db: sqlite3.Connection) -> list[tuple[str, str, int, float]]:
+    """(owner, host, pid, expires_at) of every run's ``run:`` claim."""
+    return db.execute("SELECT owner, host, pid, expires_at FROM claims WHERE substr(key, 1, ?) = ?",
+                      (len(RUN_KEY_PREFIX), RUN_KEY_PREFIX)).fetchall()
+
+
+def _live_runs(db: sqlite3.Connection, this_host: str, now: float) -> frozenset[str]:
+    return frozenset(owner for owner, *claim in _run_claims(db) if claim_is_live(*claim, this_host, now))
 
 
 class SweepStore:
@@ -239,25 +293,39 @@ class SweepStore:
 
     def put(self, key: str, config: dict, status: str, result_json: str | None, error: str | None,
             code_sha256: str | None, release: ClaimOwner | None = None) -> None:
-        """Write one point's outcome in its own transaction, deleting ``release``'s claim on it in the same one."""
+        """Write one point's outcome in its own transaction, recording ``release`` as the row's writer
+        and deleting its claim on the point in the same one."""
         with self._transaction():
             self._db.execute("INSERT OR REPLACE INTO points VALUES (?, ?, ?, ?, ?, ?)",
                              (key, canonical_json(config), status, result_json, error, code_sha256))
             if release is not None:
+                self._db.execute("INSERT OR REPLACE INTO writers VALUES (?, ?)", (key, release.id))
                 self._db.execute("DELETE FROM claims WHERE key = ? AND owner = ?", (key, release.id))
+            else:
+                self._db.execute("DELETE FROM writers WHERE key = ?", (key,))
 
     def claim(self, keys: list[str], owner: ClaimOwner, lease_s: float,
-              is_finished: Callable[[str, str | None], bool]) -> ClaimResult:
+              is_finished: Callable[[str, str | None], bool],
+              written_by: Mapping[str, str | None] | None = None) -> ClaimResult:
         """In one transaction, claim for ``lease_s`` seconds each of ``keys`` that is neither finished
-        (``is_finished(status, code_sha256)`` of its row) nor claimed by another owner whose claim is live."""
+        (``is_finished(status, code_sha256)`` of its row) nor claimed by another owner whose claim is live.
+
+        ``written_by``: for keys the caller means to run although their row may be failed (a retry),
+        the writer of the row when the caller looked (None: no row or writer then). A failed row
+        (error, invalid) that someone else has written since counts as finished: another run ran
+        the point meanwhile."""
         claimed, held, finished = [], [], []
+        written_by = written_by or {}
         with self._transaction():
             now = time.time()
             rows = _statuses(self._db, keys)
+            writers = _writers(self._db, [key for key in keys if key in written_by and key in rows])
             claims = {key: rest for key, *rest in _in_batches(
                 self._db, "SELECT key, owner, host, pid, expires_at FROM claims WHERE key IN ({marks})", keys)}
             for key in keys:
-                if key in rows and is_finished(*rows[key]):
+                if key in rows and (is_finished(*rows[key]) or (
+                        key in written_by and rows[key][0] in FAILED_STATUSES
+                        and writers.get(key) != written_by[key])):
                     finished.append(key)
                     continue
                 holder = claims.get(key)
@@ -268,6 +336,17 @@ class SweepStore:
             self._db.executemany("INSERT OR REPLACE INTO claims VALUES (?, ?, ?, ?, ?)",
                                  [(key, owner.id, owner.host, owner.pid, now + lease_s) for key in claimed])
         return ClaimResult(tuple(claimed), tuple(held), tuple(finished))
+
+    def register_run(self, owner: ClaimOwner, lease_s: float) -> None:
+        """Claim ``owner.run_key`` for ``lease_s`` seconds (``owner`` is a live run while it holds it,
+        see :func:`stored_state`), deleting the run claims of runs that are gone."""
+        with self._transaction():
+            now = time.time()
+            gone = [(RUN_KEY_PREFIX + owner_id,) for owner_id, *claim in _run_claims(self._db)
+                    if not claim_is_live(*claim, owner.host, now)]
+            self._db.executemany("DELETE FROM claims WHERE key = ?", gone)
+            self._db.execute("INSERT OR REPLACE INTO claims VALUES (?, ?, ?, ?, ?)",
+                             (owner.run_key, owner.id, owner.host, owner.pid, now + lease_s))
 
     def extend_claims(self, owner: ClaimOwner, lease_s: float) -> None:
         """Keep every claim of ``owner`` for another ``lease_s`` seconds from now."""
@@ -321,6 +400,43 @@ class SweepStore:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class ClaimKeeper:
+    """Keeps every claim of ``owner`` live while its run goes on, however long its chunks take: a daemon
+    thread with its own connection extends them by ``lease_s`` every ``lease_s / 3`` seconds from
+    ``start()`` to ``stop()``. A failed extension (a database busy for longer than the busy
+    timeout) is tried again at the next beat. The thread dies with the process, so a killed run's
+    claims still lapse (at once on this host, see :func:`claim_is_live`)."""
+
+    def __init__(self, path: str | Path, owner: ClaimOwner, lease_s: float):
+        self._path, self._owner, self._lease_s = Path(path), owner, lease_s
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="sweep-claim-keeper", daemon=True)
+
+    def start(self) -> ClaimKeeper:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop extending (at once; an extension under way finishes first). Safe if never started."""
+        self._stopped.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _beat(self) -> None:
+        store = None
+        try:
+            while not self._stopped.wait(self._lease_s / 3):
+                try:
+                    if store is None:  # sqlite3 connections stay in the thread that opened them
+                        store = SweepStore(self._path, create=False)
+                    store.extend_claims(self._owner, self._lease_s)
+                except (AccelsimError, sqlite3.Error):  # busy or locked past the busy timeout: next beat
+                    continue
+        finally:
+            if store is not None:
+                store.close()
 
 
 class _Transaction:
