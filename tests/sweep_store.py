@@ -1,8 +1,10 @@
-"""Shared by the sweep tests that interrupt a running sweep: a sweep long enough to kill mid-run,
-and a read-only count of the points its SQLite store has committed."""
+"""Shared by the sweep tests: writing a sweep spec, a sweep long enough to kill mid-run, and a
+read-only count of the points its SQLite store has committed."""
 from __future__ import annotations
 
 import sqlite3
+import textwrap
+from pathlib import Path
 
 # 3 x 4 x 4 x 5 = 240 points committed two at a time: a kill right after the 20th lands mid-run.
 LONG = """\
@@ -24,3 +26,10 @@ def count_rows(db) -> int:
             return con.execute("SELECT count(*) FROM points").fetchone()[0]
     except sqlite3.OperationalError:  # not created yet
         return 0
+
+
+def write(tmp_path: Path, text: str, name: str = "sweep.yaml") -> Path:
+    """Write the (dedented) sweep spec ``text`` to ``tmp_path / name``."""
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path

@@ -18,14 +18,13 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sweep_store import LONG, count_rows
+from sweep_store import LONG, count_rows, write
 
 import accelsim
 from accelsim.cli.main import main
@@ -76,12 +75,6 @@ def logged_run_chunk(tasks):
 runner.run_chunk = logged_run_chunk
 sys.exit(main(["sweep", spec, "--db", db, "--workers", "1", "--chunk-points", "2", "--progress", "off"]))
 """
-
-
-def write(tmp_path: Path, text: str, name: str = "sweep.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text(textwrap.dedent(text))
-    return path
 
 
 def claims(db) -> list[tuple]:

@@ -8,12 +8,11 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
 import pytest
-from sweep_store import LONG, count_rows
+from sweep_store import LONG, count_rows, write
 
 from accelsim.sweep.executors import ExecutorChoice
 from accelsim.sweep.points import expand
@@ -34,18 +33,9 @@ set:
 """
 
 
-
-def write(tmp_path, text: str, name: str = "sweep.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text(textwrap.dedent(text))
-    return path
-
-
 def rows(db) -> list[tuple]:
     with sqlite3.connect(db) as con:
         return con.execute("SELECT key, status, result_json, error FROM points ORDER BY key").fetchall()
-
-
 
 
 def test_process_pool_dask_and_in_process_give_identical_rows(tmp_path):

@@ -6,9 +6,9 @@ import csv
 import io
 import json
 import sqlite3
-import textwrap
 
 import pytest
+from sweep_store import write
 
 from accelsim.spec.loader import shipped_archs
 from accelsim.sweep.runner import RunOptions, run_sweep
@@ -26,12 +26,6 @@ set:
   dram.bandwidth_gbps: [34, 68]
 objectives: [{seconds: min}, {energy_j: min}]
 """
-
-
-def write(tmp_path, text: str, name: str = "sweep.yaml"):
-    path = tmp_path / name
-    path.write_text(textwrap.dedent(text))
-    return path
 
 
 def rows(db):

@@ -2,12 +2,11 @@
 up-front validation that names the point and the sweep file's line. No point is simulated here."""
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sweep_store import write
 
 from accelsim.errors import SpecError
 from accelsim.spec.loader import load_arch
@@ -15,13 +14,6 @@ from accelsim.sweep.inputs import clear_memo, load_point_arch
 from accelsim.sweep.points import expand, override_text
 from accelsim.sweep.prepare import prepare
 from accelsim.sweep.spec import load_sweep_spec
-
-
-def write(tmp_path, text: str, name: str = "sweep.yaml"):
-    path = tmp_path / name
-    path.write_text(textwrap.dedent(text))
-    return path
-
 
 BASE = """\
 version: 1

@@ -26,9 +26,8 @@ Tables:
 The ``claims`` and ``writers`` tables are added to an existing database when it is opened for
 writing (the schema is still version 1: older accelsim builds ignore them).
 
-Opening a store for writing creates the file and any missing table; :func:`stored_statuses` and
-:func:`stored_state` read a database without writing anything (a run validates its points before
-its first write).
+Opening a store for writing creates the file and any missing table; :func:`stored_state` reads a
+database without writing anything (a run validates its points before its first write).
 
 Durability: WAL with ``synchronous=NORMAL`` keeps every committed point through a crash or kill of
 the process (a power cut may lose the last few commits, never corrupt the file).
@@ -193,12 +192,6 @@ class StoredState:
     statuses: dict[str, tuple[str, str | None]]
     writers: dict[str, str]
     live_runs: frozenset[str]
-
-
-def stored_statuses(path: str | Path, keys: Iterable[str]) -> dict[str, tuple[str, str | None]]:
-    """``SweepStore.statuses`` of the database at ``path``, read without creating or changing
-    anything: {} when there is no database there yet (or one still being created by another run)."""
-    return stored_state(path, keys).statuses
 
 
 def stored_state(path: str | Path, keys: Iterable[str]) -> StoredState:

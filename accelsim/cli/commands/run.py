@@ -42,8 +42,13 @@ def run(args) -> int:
 
     graph = load_workload(args.workload, args.batch, parse_settings(args.setting), args.allow_unsupported)
     step = _simulated_graph(graph, args)  # built once: the accelerator and the GPU time the same work
-    result = simulate(args.arch, step, precision=args.precision, overrides=tuple(args.overrides), sparsity=args.sparsity)
-    result = _with_gpu_baseline(result, step, args)
+    sparsity = None
+    if args.sparsity is not None:
+        from ...sparsity.config import parse_sparsity
+
+        sparsity = parse_sparsity(args.sparsity)  # parsed once: the run and its GPU baseline read it
+    result = simulate(args.arch, step, precision=args.precision, overrides=tuple(args.overrides), sparsity=sparsity)
+    result = _with_gpu_baseline(result, step, args, sparsity)
     emit(render(result, args.format), args.output)
     if args.html:
         from ...report.html import write_html
@@ -66,27 +71,25 @@ def _simulated_graph(graph, args):
     return to_training(graph, args.optimizer)
 
 
-def _with_gpu_baseline(result, graph, args):
+def _with_gpu_baseline(result, graph, args, sparsity=None):
     """Attach the GPU baseline chosen by --gpu/--gpu-model (none with --gpu none)."""
     from ...baselines.gpu_model import attach_gpu_baseline, default_gpu_for
 
     gpu = args.gpu or default_gpu_for(args.arch)
     if gpu.lower() == "none":
         return result
-    sparse, note = _gpu_sparsity(args.sparsity)
+    sparse, note = _gpu_sparsity(sparsity)
     return attach_gpu_baseline(result, graph, gpu, args.gpu_model, sparse, note)
 
 
-def _gpu_sparsity(sparsity: str | None) -> tuple[bool, str]:
+def _gpu_sparsity(sparsity) -> tuple[bool, str]:
     """Whether the GPU baseline of a --sparsity run uses the GPU's 2:4 sparse tensor peaks, and why.
 
     GPU tensor cores skip zeros only in 2:4 weights, so a 2:4 run is compared with the sparse peak
     and any other sparsity with the dense GPU."""
     if sparsity is None:
         return False, ""
-    from ...sparsity.config import parse_sparsity
-
-    structure = parse_sparsity(sparsity).structure
+    structure = sparsity.structure
     if structure.kind == "nm" and (structure.n, structure.m) == (2, 4):
         return True, "2:4 sparse weights at the GPU's 2:4 sparse tensor peak (weights read dense)"
     return False, (f"GPU dense: its tensor cores skip zeros only in 2:4 weights, not {structure} "
