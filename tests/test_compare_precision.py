@@ -139,7 +139,7 @@ def test_gpu_rows_say_which_precision_they_were_timed_at(cli):
     assert status == 0, err
     gpu = json.loads(out)["rows"][-1]
     assert gpu["name"] == "a100_40gb" and gpu["precision"] == "int8"
-    assert gpu["note"] == "timed at int8, the first row's precision, for every variant"
+    assert gpu["note"] == "timed at int8, the first row's precision, for every accelerator row"
     status, out, err = cli("compare", "--arch", "tpu_v1", "--workload", "mlp0", "--gpu", "a100_40gb",
                            "--format", "json")
     assert status == 0, err

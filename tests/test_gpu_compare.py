@@ -61,3 +61,13 @@ def test_compare_takes_a_list_of_variants():
     assert [r.name for r in rows] == ["tpu_v1", "tpu_v1 slow clock", "a100_80gb"]
     assert rows[1].seconds > rows[0].seconds
     assert rows[2].kind == "gpu derated" and rows[2].precision == "int8"
+
+
+def test_compare_arch_takes_a_comma_separated_list_as_well_as_repeats(capsys):
+    assert main(["compare", "--arch", "tpu_v1,nvdla_small", "--arch", "tpu_v3", "--gpu", "none",
+                 "--workload", "mlp0", "--batch", "4", "--format", "json"]) == 0
+    assert [row["name"] for row in json.loads(capsys.readouterr().out)["rows"]] == ["tpu_v1", "nvdla_small", "tpu_v3"]
+    # a bad name inside the list is reported on its own
+    assert main(["compare", "--arch", "tpu_v1,tpu_v9", "--gpu", "none", "--workload", "mlp0"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown architecture 'tpu_v9'" in err and "did you mean" in err

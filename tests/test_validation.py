@@ -82,3 +82,23 @@ def test_array_fill_and_unified_buffer_checks_against_table3_and_table8():
     assert live == 2 * 8 * 19 * 19 * 242
     assert live / 2**20 < TPU_V1_PEAK_UB_MIB["CNN0"]
     assert result.totals.cycles_by_cause.get("input_stall", 0) == 0
+
+
+def test_roofline_check_flags_throughputs_above_the_papers_own_roofline():
+    """Table 1's intensity x 34 GB/s x 2 bounds each app; LSTM0's counter-implied 7.5 TOPS is above
+    its 2 x 64 x 34 = 4.352 TOPS, its TOPS row (3.7) is not."""
+    from types import SimpleNamespace
+
+    from accelsim.validation.report import _roofline_check
+
+    def row(app, published, counters, simulated):
+        return SimpleNamespace(app=app, published_tops=published, counter_tops=counters, simulated_tops=simulated)
+
+    text = _roofline_check([row("LSTM0", 3.7, 7.5, 3.77), row("CNN0", 86.0, 71.9, 71.19)])
+    assert "LSTM0 4.4, CNN0 92.0 TOPS" in text  # 4.352 rounded; CNN0's 196 TOPS capped at the peak
+    assert "The TOPS row is under every bound" in text
+    assert "LSTM0 (7.5 > 4.4)" in text and "simulated: LSTM0 3.77" in text
+    calm = _roofline_check([row("MLP0", 12.3, 11.5, 12.07)])
+    assert "so is the throughput the counters imply" in calm
+    over = _roofline_check([row("MLP0", 14.0, 11.5, 12.07)])  # 2 x 200 x 34 = 13.6 TOPS
+    assert "The TOPS row exceeds the bound for MLP0 (14)" in over

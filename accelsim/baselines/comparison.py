@@ -127,7 +127,7 @@ def compare(variants: Sequence[Variant], gpus: Iterable[str | GpuSpec], workload
         spec = gpu if isinstance(gpu, GpuSpec) else load_gpu_spec(gpu)
         row = gpu_row(spec, workload, gpu_precision, gpu_model, sparse)
         if mixed:
-            said = f"timed at {gpu_precision}, the first row's precision, for every variant"
+            said = f"timed at {gpu_precision}, the first row's precision, for every accelerator row"
             row = replace(row, note="; ".join(n for n in (said, row.note) if n))
         rows.append(row)
     return rows

@@ -71,7 +71,8 @@ def add_target_options(parser: argparse.ArgumentParser, *, many_archs: bool = Fa
     """--arch/--workload/--batch/--precision/--set/--setting, as every simulating command takes them."""
     if many_archs:
         parser.add_argument("--arch", action="append", required=True, metavar="NAME|PATH",
-                            help="architecture: a shipped name (see `accelsim list archs`) or a YAML file; repeatable")
+                            help="architecture: a shipped name (see `accelsim list archs`) or a YAML file; repeatable, "
+                                 "or several as a comma-separated list (tpu_v1,nvdla_full)")
     else:
         parser.add_argument("--arch", required=True, metavar="NAME|PATH",
                             help="architecture: a shipped name (see `accelsim list archs`) or a YAML file")

@@ -15,7 +15,7 @@ CAUSES = (
     "output_stall",       # waiting for results to drain to memory
     "vector",             # non-matrix work on the vector unit(s)
     "scalar",             # control/instruction issue on the scalar unit
-    "dependency_stall",   # read-after-write synchronisation between units
+    "dependency_stall",   # read-after-write synchronisation latency between units (no model charges one yet)
     "host_transfer",      # waiting for the host link (PCIe); TPU v1's Table 3 excludes this
     "idle",               # nothing to do
 )

@@ -17,6 +17,13 @@ TPU_V1_TABLE3 = {
     "CNN1": ("tpu_cnn1", {"array_active": 46.2, "useful_macs": 22.5, "weight_stall": 28.1, "weight_shift": 7.0, "non_matrix": 18.7}, 14.1),
 }
 TPU_V1_PEAK_TOPS = 92.0
+# [TPU17] Table 1: operations per weight byte (the paper counts MACs per weight byte; for FC layers it is
+# the batch), the x axis of its roofline (shared reference hardware.md)
+TPU_V1_MACS_PER_WEIGHT_BYTE = {"MLP0": 200, "MLP1": 168, "LSTM0": 64, "LSTM1": 96, "CNN0": 2888, "CNN1": 1750}
+# [TPU17] Table 3 rows that "partly explain" the non-matrix row: read-after-write stalls and input data
+# stalls, percent of cycles (shared reference hardware.md)
+TPU_V1_RAW_STALL_PCT = {"MLP0": 3.3, "MLP1": 8.4, "LSTM0": 14.6, "LSTM1": 10.6, "CNN0": 3.5, "CNN1": 22.8}
+TPU_V1_INPUT_STALL_PCT = {"MLP0": 6.1, "MLP1": 8.8, "LSTM0": 5.1, "LSTM1": 2.4, "CNN0": 3.4, "CNN1": 0.6}
 # [TPU17] Table 8: peak Unified Buffer use per app, MiB (shared reference hardware.md)
 TPU_V1_PEAK_UB_MIB = {"MLP0": 11.0, "MLP1": 2.3, "LSTM0": 4.8, "LSTM1": 4.5, "CNN0": 1.5, "CNN1": 13.9}
 # [TPU17] Table 2, measured watts per die: idle, busy; thermal design power

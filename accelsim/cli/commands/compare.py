@@ -106,11 +106,26 @@ def gpus_from_args(args) -> list[str]:
     return list(dict.fromkeys(default_gpu_for(arch) for arch in args.arch))
 
 
+def arch_list(values: list[str]) -> list[str]:
+    """--arch values as given, each comma-separated list split into its names (a file whose name holds a
+    comma is taken whole)."""
+    from pathlib import Path
+
+    out = []
+    for value in values:
+        if "," in value and not Path(value).exists():
+            out += [name.strip() for name in value.split(",") if name.strip()]
+        else:
+            out.append(value)
+    return out
+
+
 def run(args) -> int:
     from ...baselines.comparison import compare, render, with_accuracy
     from ...workload.registry import load_workload
     from ..common import emit, parse_settings
 
+    args.arch = arch_list(args.arch)
     workload = load_workload(args.workload, args.batch, parse_settings(args.setting), args.allow_unsupported)
     variants = variants_from_args(args)
     gpu_precision = args.precision if args.precision and "," not in args.precision else None
