@@ -204,3 +204,56 @@ def test_numpy_counts_are_accepted_and_results_are_floats():
     parts = energy_by_component(p, act, np.float64(1.0), 1e-3)
     assert all(type(v) is float for v in parts.values())
     assert parts["dram"] == pytest.approx(9 * 160e-12)
+
+
+def test_a_mac_adds_at_the_accumulator_width():
+    # A PE computes psum_out = psum_in + product: the multiply is of the operand format, the add is
+    # at the partial-sum width. Horowitz 45 nm: int8 multiply 0.2, int8 add 0.03, int32 add 0.1,
+    # fp32 multiply 3.7, fp32 add 0.9, fp16 add 0.4 pJ.
+    at = {bits: energy_params(45, "ddr3", {}, {}, accumulator_bits=bits) for bits in (None, 9, 16, 32, 34)}
+    assert at[None].mac_pj["int8"] == pytest.approx(0.2 + 0.03)  # same format (no matrix unit)
+    assert at[32].mac_pj["int8"] == pytest.approx(0.2 + 0.1)  # TPU v1: 32-bit accumulators
+    # 34 bits (NVDLA): not a table point; the integer-add fit 4.24 / 1344 pJ per bit
+    # ((8 x 0.03 + 16 x 0.05 + 32 x 0.1) / (8^2 + 16^2 + 32^2)) x 34 bits = 0.10726 pJ
+    assert at[34].mac_pj["int8"] == pytest.approx(0.2 + 4.24 / 1344 * 34)
+    # never below the operand's own add: the fit gives a 9-bit add 0.0284 < the 8-bit point 0.03
+    assert at[9].mac_pj["int8"] == pytest.approx(0.2 + 0.03)
+    # bf16 (e8 m7): multiply a x 8 + c x 8^2 with a, c solved through fp16 (e5, p11: 1.1) and fp32
+    # (e8, p24: 3.7): c = (3.7 - 1.1 x 8/5) / (24^2 - 11^2 x 8/5) = 1.94 / 382.4, a = (1.1 - 121 c) / 5
+    c = 1.94 / 382.4
+    a = (1.1 - 121 * c) / 5
+    bf16_mult = 8 * a + 64 * c  # 1.1025 pJ
+    bf16_add = (16 * 0.4 + 32 * 0.9) / (16**2 + 32**2) * 16  # float-add fit x 16 bits = 0.44 pJ
+    assert at[None].mac_pj["bf16"] == pytest.approx(bf16_mult + bf16_add)
+    assert at[32].mac_pj["bf16"] == pytest.approx(bf16_mult + 0.9)  # TPU v2/v3: fp32 accumulation
+    assert at[16].mac_pj["fp16"] == pytest.approx(1.1 + 0.4)  # a 16-bit float accumulator: its own add
+    assert at[32].mac_pj["fp32"] == pytest.approx(3.7 + 0.9)  # fp32 operands keep the fp32 add
+    assert at[34].mac_pj["fp32"] == pytest.approx(3.7 + 0.9)
+    for bits in (9, 16, 32, 34):  # LNS accumulates in LNS; vector ops are not accumulations
+        assert at[bits].mac_pj["lns16"] == at[None].mac_pj["lns16"]
+        assert at[bits].mac_energy_pj("lns_i5f10") == at[None].mac_energy_pj("lns_i5f10")
+        assert at[bits].vector_op_pj == at[None].vector_op_pj
+    # a parametrised name resolves through the same rule as the registry
+    assert at[32].mac_energy_pj("fp8") == at[32].mac_pj["fp8_e4m3"]
+    # an explicit override still wins
+    assert energy_params(45, "ddr3", {}, {"mac_int8_pj": 0.5}, accumulator_bits=32).mac_pj["int8"] == 0.5
+    with pytest.raises(AccelsimError, match="accumulator_bits"):
+        energy_params(45, "ddr3", {}, {}, accumulator_bits=0)
+
+
+def test_tpu_v1_compute_energy_pays_the_32_bit_add():
+    # tpu_v1 (28 nm, energy factor 0.57, 32-bit accumulators) against the same run with the int8
+    # MAC overridden to the same-format value (0.2 + 0.03) x 0.57 pJ: every MAC costs
+    # (0.1 - 0.03) x 0.57 pJ more, and nothing else moves.
+    from accelsim.api import simulate
+
+    same_format_pj = (0.2 + 0.03) * scaling.energy_factor(28)
+    wide = simulate("tpu_v1", "tpu_mlp0")
+    narrow = simulate("tpu_v1", "tpu_mlp0", overrides=(f"energy.mac_int8_pj={same_format_pj!r}",))
+    assert wide.totals.macs == narrow.totals.macs > 0
+    delta_j = wide.totals.energy_j_by_component["compute"] - narrow.totals.energy_j_by_component["compute"]
+    assert delta_j == pytest.approx(wide.totals.macs * (0.1 - 0.03) * scaling.energy_factor(28) * 1e-12, rel=1e-9)
+    assert scaling.energy_factor(28) == pytest.approx(0.57)
+    for name, joules in wide.totals.energy_j_by_component.items():
+        if name != "compute":
+            assert joules == narrow.totals.energy_j_by_component[name], name

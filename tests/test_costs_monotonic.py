@@ -30,11 +30,12 @@ pairs = st.one_of(st.sampled_from(REGISTRY_PAIRS), lns_pairs())
 
 
 @settings(max_examples=300, deadline=None)
-@given(pairs, st.sampled_from([5, 7, 12, 16, 28, 45, 65, 130]), st.integers(1, 10**12))
-def test_lower_precision_never_costs_more(pair, node, macs):
+@given(pairs, st.sampled_from([5, 7, 12, 16, 28, 45, 65, 130]), st.integers(1, 10**12),
+       st.sampled_from([None, 1, 9, 16, 24, 32, 34, 48]))
+def test_lower_precision_never_costs_more(pair, node, macs, accumulator_bits):
     low, high = pair
     assert narrower_or_equal(low, high)
-    params = energy_params(node, "hbm2", {}, {})
+    params = energy_params(node, "hbm2", {}, {}, accumulator_bits=accumulator_bits)
 
     def compute_j(p):
         act = Activity({p.name: macs}, {p.name: macs}, 0, {}, {}, 0)

@@ -16,8 +16,8 @@ to the published points:
   table read costed as a register-file read of w bits;
 - binary (XNOR-popcount): a 1-bit multiply and a 1-bit add by the integer rules.
 
-A MAC costs one multiply plus one add of the same format (a wider accumulator is modelled by
-overriding the MAC energy). Every rule grows with each of bits, exponent bits and mantissa bits, so
+A matrix-unit MAC costs one multiply of the operand format plus one add at the accumulator's width
+(energy.accumulate_add_pj_45nm); a vector op costs one multiply plus one add of its own format. Every rule grows with each of bits, exponent bits and mantissa bits, so
 a format that is narrower in every field never costs more (tested with hypothesis).
 """
 from __future__ import annotations

@@ -8,7 +8,9 @@ unit-suffixed overrides taking precedence. All energies are in pJ; the results a
 Rules (the same for every architecture; docs/energy_and_precision.md has the numbers):
 
 - MAC and vector op: Horowitz's 45 nm table (tables.py), derived where a format is not in the
-  table (arithmetic.py), scaled to the node (scaling.py).
+  table (arithmetic.py), scaled to the node (scaling.py). A matrix-unit MAC is one multiply of the
+  operand format plus one add at the partial-sum width (``psum_out = psum_in + product``, see
+  :func:`accumulate_add_pj_45nm`); a vector op is one multiply plus one add of its own format.
 - Pipeline registers: a systolic PE does not read a register file per MAC; it latches the
   operands that move through it and the partial sum it passes on (engine/activity.py counts the
   bits). Each latched bit costs Aladdin's register-to-32-bit-add energy ratio times Horowitz's
@@ -25,7 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from numbers import Real
+from numbers import Integral, Real
 from types import MappingProxyType
 
 from ..errors import AccelsimError, did_you_mean
@@ -73,17 +75,19 @@ class EnergyParams:
     wire_pj_per_byte_mm: float
     link_pj_per_byte: float
     overridden: tuple[str, ...] = field(default=())  # override names applied
+    accumulator_bits: int | None = None  # matrix-unit partial-sum width; None: same format as operands
     sram_wire_mm: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))  # mm, by buffer
 
     def mac_energy_pj(self, precision: str) -> float:
         """Energy of one MAC in ``precision`` (any registry name, alias or lns_i<I>f<F>)."""
-        return self._per_op(precision, self.mac_pj, "macs_by_precision")
+        return self._per_op(precision, self.mac_pj, "macs_by_precision", self.accumulator_bits)
 
     def vector_op_energy_pj(self, precision: str) -> float:
         """Energy of one vector-unit op in ``precision``."""
-        return self._per_op(precision, self.vector_op_pj, "vector_ops_by_precision")
+        return self._per_op(precision, self.vector_op_pj, "vector_ops_by_precision", None)
 
-    def _per_op(self, precision: str, table: Mapping[str, float], field_name: str) -> float:
+    def _per_op(self, precision: str, table: Mapping[str, float], field_name: str,
+                accumulator_bits: int | None) -> float:
         if precision in table:
             return table[precision]
         try:
@@ -92,12 +96,34 @@ class EnergyParams:
             raise AccelsimError(exc.message, field=f"{field_name}.{precision}") from None
         if p.name in table:
             return table[p.name]
-        return mac_pj_45nm(p) * self.energy_factor  # a parametrised format (lns_i<I>f<F>)
+        return mac_pj_45nm(p, accumulator_bits) * self.energy_factor  # a parametrised format (lns_i<I>f<F>)
 
 
-def mac_pj_45nm(p: Precision) -> float:
-    """One multiply plus one add of format ``p`` at 45 nm, pJ."""
-    return arithmetic.multiply(arithmetic.ENERGY_45NM, p) + arithmetic.add(arithmetic.ENERGY_45NM, p)
+def accumulate_add_pj_45nm(p: Precision, accumulator_bits: int | None) -> float:
+    """The add of a MAC whose products are format ``p`` and whose partial sums are
+    ``accumulator_bits`` wide, at 45 nm, pJ. Never less than ``p``'s own add.
+
+    - None: the add of ``p`` itself (a same-format accumulation);
+    - integer and binary products: an integer add of max(p.bits, accumulator_bits) bits;
+    - float products: the fp32 add when accumulator_bits >= 32 (fp32 accumulation of bf16/fp16
+      products), else ``p``'s own add (the only narrower float accumulator is the operand format);
+    - LNS products: ``p``'s own add (an LNS datapath accumulates in LNS).
+    """
+    costs = arithmetic.ENERGY_45NM
+    own = arithmetic.add(costs, p)
+    if accumulator_bits is None or p.kind == "lns":
+        return own
+    if p.kind in ("int", "binary"):
+        return max(own, arithmetic.int_add(costs, max(p.bits, accumulator_bits)))
+    if p.kind == "float" and accumulator_bits >= 32:
+        return max(own, arithmetic.add(costs, PRECISIONS["fp32"]))
+    return own
+
+
+def mac_pj_45nm(p: Precision, accumulator_bits: int | None = None) -> float:
+    """One multiply of format ``p`` plus one accumulating add (:func:`accumulate_add_pj_45nm`) at
+    45 nm, pJ. ``accumulator_bits`` None: the add is of format ``p`` too."""
+    return arithmetic.multiply(arithmetic.ENERGY_45NM, p) + accumulate_add_pj_45nm(p, accumulator_bits)
 
 
 def override_names(buffers: Mapping[str, float]) -> list[str]:
@@ -117,7 +143,8 @@ def _check_value(name: str, value) -> float:
 
 
 def energy_params(process_nm: float, dram_kind: str, buffers: Mapping[str, float],
-                  overrides: Mapping[str, float], banks: Mapping[str, int] | None = None) -> EnergyParams:
+                  overrides: Mapping[str, float], banks: Mapping[str, int] | None = None,
+                  accumulator_bits: int | None = None) -> EnergyParams:
     """Per-action energies for an architecture.
 
     process_nm: logic process node in nm (3-180). dram_kind: one of tables.DRAM_PJ_PER_BYTE
@@ -125,6 +152,9 @@ def energy_params(process_nm: float, dram_kind: str, buffers: Mapping[str, float
     name -> capacity in KiB. overrides: name -> pJ (``sram_wire_mm:<buffer>``: mm), taking
     precedence over the model (see :func:`override_names`); an unknown name is an AccelsimError
     with a did-you-mean. banks: buffer name -> number of banks (1 where not given).
+    accumulator_bits: the matrix unit's partial-sum width (``matrix_unit.accumulator_bits``); a MAC
+    adds at that width (:func:`accumulate_add_pj_45nm`). None (no matrix unit, or a direct caller
+    that wants it): each MAC adds in its own format. Vector ops always use their own format.
     """
     factor = scaling.energy_factor(process_nm)
     kind = str(dram_kind).lower()
@@ -144,7 +174,13 @@ def energy_params(process_nm: float, dram_kind: str, buffers: Mapping[str, float
                                 field=f"overrides.{name}")
     ov = {name: _check_value(name, value) for name, value in overrides.items()}
 
-    mac = {name: ov.get(f"mac_{name}_pj", mac_pj_45nm(p) * factor) for name, p in PRECISIONS.items()}
+    if accumulator_bits is not None:
+        if isinstance(accumulator_bits, bool) or not isinstance(accumulator_bits, Integral) or accumulator_bits < 1:
+            raise AccelsimError(f"accumulator_bits must be a positive integer, got {accumulator_bits!r}",
+                                field="accumulator_bits")
+        accumulator_bits = int(accumulator_bits)
+    mac = {name: ov.get(f"mac_{name}_pj", mac_pj_45nm(p, accumulator_bits) * factor)
+           for name, p in PRECISIONS.items()}
     # Estimate: a vector-unit op (scale, bias, activation step) costs one multiply-add.
     vector = {name: ov.get(f"vector_{name}_pj", mac_pj_45nm(p) * factor)
               for name, p in PRECISIONS.items()}
@@ -181,6 +217,7 @@ def energy_params(process_nm: float, dram_kind: str, buffers: Mapping[str, float
         link_pj_per_byte=ov.get("link_pj_per_byte", tables.OFF_CHIP_LINK_PJ_PER_64BIT / 8),
         overridden=tuple(sorted(ov)),
         sram_wire_mm=MappingProxyType(distance),
+        accumulator_bits=accumulator_bits,
     )
 
 

@@ -17,6 +17,11 @@ from .results import LayerResult, RunResult, Totals, TrafficRecord
 from .static_share import cycle_shares
 
 
+def accumulator_bits(arch: ArchSpec) -> int | None:
+    """The partial-sum width a MAC adds at: the matrix unit's; None (same format) without one."""
+    return arch.matrix_unit.accumulator_bits if arch.matrix_unit is not None else None
+
+
 def _add(total: dict[str, float], part: dict[str, float]) -> None:
     for k, v in part.items():
         total[k] = total.get(k, 0.0) + v
@@ -33,7 +38,8 @@ class TaskPricer:
         self.prec = get_precision(precision)
         self.params = energy_params(arch.technology.process_nm, arch.dram.kind,
                                     arch.sram_sizes_kib, arch.energy,
-                                    {m.name: m.banks for m in arch.memories})
+                                    {m.name: m.banks for m in arch.memories},
+                                    accumulator_bits=accumulator_bits(arch))
         self.buffers = set(arch.sram_sizes_kib)
         self.grid = arch.simd_grid
         self.lns_total: dict[str, float] = {}  # LNS arithmetic energy by op class (grid archs)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from ..costs.energy import energy_params
 from ..lower.work import Program
 from ..precision import get_precision
+from ..report.build import accumulator_bits
 from ..spec.arch import ArchSpec
 from .program import CompressedTransfer, SparseGemmWork
 
@@ -37,7 +38,8 @@ def sparsity_report(program: Program, arch: ArchSpec, result) -> dict:
     prec = get_precision(program.precision)
     params = energy_params(arch.technology.process_nm, arch.dram.kind,
                            arch.sram_sizes_kib, arch.energy,
-                           {m.name: m.banks for m in arch.memories})
+                           {m.name: m.banks for m in arch.memories},
+                           accumulator_bits=accumulator_bits(arch))
     mac_pj = params.mac_energy_pj(prec.name)
     by_name = {layer.name: layer for layer in result.layers}
     layers = []
