@@ -91,8 +91,11 @@ def test_roofline_check_flags_throughputs_above_the_papers_own_roofline():
 
     from accelsim.validation.report import _roofline_check
 
+    result = SimpleNamespace(extra={"arch_summary": {"dram_bandwidth_gbps": 34.0}})  # tpu_v1's peak
+
     def row(app, published, counters, simulated):
-        return SimpleNamespace(app=app, published_tops=published, counter_tops=counters, simulated_tops=simulated)
+        return SimpleNamespace(app=app, published_tops=published, counter_tops=counters, simulated_tops=simulated,
+                               result=result)
 
     text = _roofline_check([row("LSTM0", 3.7, 7.5, 3.77), row("CNN0", 86.0, 71.9, 71.19)])
     assert "LSTM0 4.4, CNN0 92.0 TOPS" in text  # 4.352 rounded; CNN0's 196 TOPS capped at the peak

@@ -125,7 +125,7 @@ def _tpu_reason(row) -> str:
 
 def _roofline_check(rows) -> str:
     """Which of Table 3's throughputs fit under the roofline of Table 1's operational intensity."""
-    gbps = load_arch("tpu_v1").dram.bandwidth_gbps
+    gbps = rows[0].result.extra["arch_summary"]["dram_bandwidth_gbps"]  # the peak, as the paper's roofline
     bound = {r.app: min(TPU_V1_PEAK_TOPS, 2 * TPU_V1_MACS_PER_WEIGHT_BYTE[r.app] * gbps / 1e3) for r in rows}
     text = (f"Roofline check of the published rows: Table 1's MACs per weight byte x {gbps:g} GB/s x 2 operations, "
             f"capped at the {TPU_V1_PEAK_TOPS:g} TOPS peak, bounds each app at "
@@ -147,15 +147,11 @@ def _roofline_check(rows) -> str:
 
 def _raw_stall_note(rows) -> str:
     """Table 3's read-after-write and input-data stall rows next to what the simulator produces."""
-    def pct(r, cause: str) -> float:
-        causes = r.result.totals.cycles_by_cause
-        return 100.0 * causes.get(cause, 0) / max(1, r.result.totals.cycles - causes.get("host_transfer", 0))
-
     return ("Table 3 puts part of the non-matrix time down to read-after-write stalls, the explicit "
             "synchronisation before a layer reads the Unified Buffer (published / simulated: "
-            + ", ".join(f"{r.app} {TPU_V1_RAW_STALL_PCT[r.app]:g} / {pct(r, 'dependency_stall'):.1f}" for r in rows)
+            + ", ".join(f"{r.app} {TPU_V1_RAW_STALL_PCT[r.app]:g} / {r.cause_pct('dependency_stall'):.1f}" for r in rows)
             + " %), and to input data stalls (published / simulated waiting on activations: "
-            + ", ".join(f"{r.app} {TPU_V1_INPUT_STALL_PCT[r.app]:g} / {pct(r, 'input_stall'):.1f}" for r in rows)
+            + ", ".join(f"{r.app} {TPU_V1_INPUT_STALL_PCT[r.app]:g} / {r.cause_pct('input_stall'):.1f}" for r in rows)
             + " %). accelsim starts a layer when its producers finish and charges no synchronisation latency on "
             "top, since the sources give none; that part of the non-matrix gap is not modelled.")
 

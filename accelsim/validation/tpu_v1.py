@@ -65,12 +65,21 @@ class TpuAppRow:
         """[TPU17] Table 8: the real app's peak Unified Buffer use, MiB."""
         return TPU_V1_PEAK_UB_MIB[self.app]
 
+    def cause_pct(self, *causes: str) -> float:
+        """Share of the non-host cycles attributed to ``causes``, percent."""
+        cycles = non_host_cycles(self.result)
+        by_cause = self.result.totals.cycles_by_cause
+        return 100.0 * sum(by_cause.get(c, 0) for c in causes) / cycles if cycles else 0.0
+
     @property
     def activation_spill_pct(self) -> float:
         """Share of the non-host cycles the array waits on activations spilled to DRAM."""
-        causes = self.result.totals.cycles_by_cause
-        cycles = self.result.totals.cycles - causes.get("host_transfer", 0)
-        return 100.0 * (causes.get("input_stall", 0) + causes.get("output_stall", 0)) / cycles if cycles else 0.0
+        return self.cause_pct("input_stall", "output_stall")
+
+
+def non_host_cycles(result: RunResult) -> int:
+    """The run's cycles without host transfers: Table 3's percentages exclude host time."""
+    return result.totals.cycles - result.totals.cycles_by_cause.get("host_transfer", 0)
 
 
 def array_fill_pct(rows: dict[str, float]) -> float:
@@ -82,7 +91,7 @@ def table3_breakdown(result: RunResult) -> tuple[dict[str, float], float]:
     """Map accelsim's causes onto Table 3's rows (percent of cycles excluding host transfers, as the
     paper excludes host time) and return them with the TOPS over those cycles."""
     causes = result.totals.cycles_by_cause
-    cycles = result.totals.cycles - causes.get("host_transfer", 0)
+    cycles = non_host_cycles(result)
     pct = {
         "array_active": causes["compute"],
         "weight_stall": causes["weight_load_stall"],
