@@ -31,6 +31,17 @@ def test_lower_precision_and_newer_node_are_smaller():
     assert area.sram_mm2_per_mib(7) < area.sram_mm2_per_mib(28)
 
 
+def test_a_pe_adds_at_the_accumulator_width_as_its_energy_does():
+    # Horowitz's 45 nm areas: int8 multiply 282 um^2, int8 add 36, int32 add 137, fp32 add 4184
+    scale = area.PE_OVERHEAD * area.scaling.logic_area_factor(28)
+    assert area.pe_um2("int8", 28) == pytest.approx((282 + 36) * scale)
+    assert area.pe_um2("int8", 28, accumulator_bits=32) == pytest.approx((282 + 137) * scale)
+    bf16_mult = area.pe_um2("bf16", 28) / scale - area.arithmetic.add(area.arithmetic.AREA_45NM, area.get_precision("bf16"))
+    assert area.pe_um2("bf16", 28, accumulator_bits=32) == pytest.approx((bf16_mult + 4184) * scale)
+    parts = area.area_mm2(28, {"int8": 65536}, 0, accumulator_bits=32)
+    assert parts["pe:int8"] == pytest.approx(65536 * (282 + 137) * scale * 1e-6)
+
+
 def test_bad_inputs_are_user_errors():
     with pytest.raises(AccelsimError, match="unknown precision"):
         area.area_mm2(28, {"int9": 4}, 0)

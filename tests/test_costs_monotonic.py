@@ -43,7 +43,7 @@ def test_lower_precision_never_costs_more(pair, node, macs, accumulator_bits):
 
     assert compute_j(low) <= compute_j(high)
     assert low.bytes * macs <= high.bytes * macs
-    assert pe_um2(low, node) <= pe_um2(high, node)
+    assert pe_um2(low, node, accumulator_bits=accumulator_bits) <= pe_um2(high, node, accumulator_bits=accumulator_bits)
 
 
 def test_the_property_covers_the_registry_chains():

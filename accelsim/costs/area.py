@@ -1,8 +1,10 @@
 """Area model: MAC processing elements by precision, SRAM by capacity, and glue logic.
 
-pe_um2: (multiplier + adder area of the format at 45 nm, from arithmetic.AREA_45NM: Horowitz's
-area points, multiplier ~ mantissa^2 for other formats) x PE_OVERHEAD (pipeline registers, operand
-delivery and control inside a PE) x the logic-area factor of the node (scaling.py).
+pe_um2: (multiplier + adder area at 45 nm, from arithmetic.AREA_45NM: Horowitz's area points,
+multiplier ~ mantissa^2 for other formats) x PE_OVERHEAD (pipeline registers, operand delivery and
+control inside a PE) x the logic-area factor of the node (scaling.py). The adder is the one the
+MAC's energy pays for: at the partial-sum width when the array's ``accumulator_bits`` is given
+(arithmetic.accumulate_add: TPU v1's int8 PE has a 32-bit adder), else of the format itself.
 SRAM: SRAM_MM2_PER_MIB_28NM scaled by the bit-cell area trend (scaling.py).
 Glue (control, I/O, on-chip interconnect): GLUE_FRACTION of PE + SRAM area.
 
@@ -20,20 +22,23 @@ from ..precision import Precision, get_precision
 from . import arithmetic, scaling
 
 # Fitted by area_fit.fit_area_model() (log-space least squares over ANCHORS); see module docstring.
-PE_OVERHEAD = 9.83
-SRAM_MM2_PER_MIB_28NM = 4.76
-GLUE_FRACTION = 0.24
+PE_OVERHEAD = 7.44
+SRAM_MM2_PER_MIB_28NM = 4.77
+GLUE_FRACTION = 0.23
 
 
-def pe_um2_45nm(p: Precision) -> float:
-    """Raw multiplier + adder area of format ``p`` at 45 nm, um^2 (no PE overhead)."""
-    return arithmetic.multiply(arithmetic.AREA_45NM, p) + arithmetic.add(arithmetic.AREA_45NM, p)
+def pe_um2_45nm(p: Precision, accumulator_bits: int | None = None) -> float:
+    """Raw multiplier + adder area at 45 nm, um^2 (no PE overhead), of a PE multiplying format
+    ``p`` into ``accumulator_bits``-wide partial sums (None: adding in format ``p``)."""
+    return arithmetic.mac(arithmetic.AREA_45NM, p, accumulator_bits)
 
 
-def pe_um2(precision: str | Precision, process_nm: float, pe_overhead: float = PE_OVERHEAD) -> float:
-    """Area of one MAC processing element in ``precision`` at ``process_nm``, um^2."""
+def pe_um2(precision: str | Precision, process_nm: float, pe_overhead: float = PE_OVERHEAD,
+           accumulator_bits: int | None = None) -> float:
+    """Area of one MAC processing element in ``precision`` at ``process_nm``, um^2, adding into
+    ``accumulator_bits``-wide partial sums (None: in the format itself)."""
     p = precision if isinstance(precision, Precision) else get_precision(precision)
-    return pe_um2_45nm(p) * pe_overhead * scaling.logic_area_factor(process_nm)
+    return pe_um2_45nm(p, accumulator_bits) * pe_overhead * scaling.logic_area_factor(process_nm)
 
 
 def sram_mm2_per_mib(process_nm: float, mm2_per_mib_28nm: float = SRAM_MM2_PER_MIB_28NM) -> float:
@@ -42,11 +47,13 @@ def sram_mm2_per_mib(process_nm: float, mm2_per_mib_28nm: float = SRAM_MM2_PER_M
 
 
 def area_mm2(process_nm: float, macs_by_precision_capability: Mapping[str, int],
-             sram_kib_total: float, glue_fraction: float = GLUE_FRACTION) -> dict[str, float]:
+             sram_kib_total: float, glue_fraction: float = GLUE_FRACTION,
+             accumulator_bits: int | None = None) -> dict[str, float]:
     """Area breakdown in mm^2: "pe:<precision>" for each entry of
-    ``macs_by_precision_capability`` (number of MAC units built for that format; give a
-    multi-precision array once, under its widest format), "sram" (``sram_kib_total`` KiB of on-chip
-    SRAM) and "glue" (control, I/O, interconnect). The total is the sum of the values."""
+    ``macs_by_precision_capability`` (number of MAC units built for that format, each adding into
+    ``accumulator_bits``-wide partial sums; give a multi-precision array once, under its widest
+    format), "sram" (``sram_kib_total`` KiB of on-chip SRAM) and "glue" (control, I/O,
+    interconnect). The total is the sum of the values."""
     if isinstance(sram_kib_total, bool) or not (isinstance(sram_kib_total, Real) and sram_kib_total >= 0):
         raise AccelsimError(f"SRAM size must be a non-negative number of KiB, got {sram_kib_total!r}",
                             field="sram_kib_total")
@@ -61,7 +68,7 @@ def area_mm2(process_nm: float, macs_by_precision_capability: Mapping[str, int],
             p = get_precision(name)
         except AccelsimError as exc:
             raise AccelsimError(exc.message, field=f"macs_by_precision_capability.{name}") from None
-        result[f"pe:{name}"] = count * pe_um2(p, process_nm) * 1e-6
+        result[f"pe:{name}"] = count * pe_um2(p, process_nm, accumulator_bits=accumulator_bits) * 1e-6
     result["sram"] = sram_kib_total / 1024 * sram_mm2_per_mib(process_nm)
     result["glue"] = glue_fraction * sum(result.values())
     return {name: float(value) for name, value in result.items()}

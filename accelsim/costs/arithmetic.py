@@ -16,9 +16,10 @@ to the published points:
   table read costed as a register-file read of w bits;
 - binary (XNOR-popcount): a 1-bit multiply and a 1-bit add by the integer rules.
 
-A matrix-unit MAC costs one multiply of the operand format plus one add at the accumulator's width
-(energy.accumulate_add_pj_45nm); a vector op costs one multiply plus one add of its own format. Every rule grows with each of bits, exponent bits and mantissa bits, so
-a format that is narrower in every field never costs more (tested with hypothesis).
+A matrix-unit MAC, in energy and in PE area alike, is one multiply of the operand format plus one
+add at the partial-sum width (:func:`accumulate_add`); a vector op is one multiply plus one add of
+its own format. Every rule grows with each of bits, exponent bits and mantissa bits, so a format
+that is narrower in every field never costs more (tested with hypothesis).
 """
 from __future__ import annotations
 
@@ -113,6 +114,32 @@ def add(costs: OperatorCosts, p: Precision) -> float:
         return (2 * int_add(costs, width) + int_mult(costs, p.mantissa_bits)
                 + costs.table_read_per_bit * width)
     raise ValueError(f"no cost rule for precision kind {p.kind!r}")
+
+
+def accumulate_add(costs: OperatorCosts, p: Precision, accumulator_bits: int | None) -> float:
+    """Cost of the add of a MAC whose products are format ``p`` and whose partial sums are
+    ``accumulator_bits`` wide, at 45 nm. Never less than ``p``'s own add.
+
+    - None: the add of ``p`` itself (a same-format accumulation);
+    - integer and binary products: an integer add of max(p.bits, accumulator_bits) bits;
+    - float products: the fp32 add when accumulator_bits >= 32 (fp32 accumulation of bf16/fp16
+      products), else ``p``'s own add (the only narrower float accumulator is the operand format);
+    - LNS products: ``p``'s own add (an LNS datapath accumulates in LNS).
+    """
+    own = add(costs, p)
+    if accumulator_bits is None or p.kind == "lns":
+        return own
+    if p.kind in ("int", "binary"):
+        return max(own, int_add(costs, max(p.bits, accumulator_bits)))
+    if p.kind == "float" and accumulator_bits >= 32:
+        return max(own, costs.float_add["fp32"])
+    return own
+
+
+def mac(costs: OperatorCosts, p: Precision, accumulator_bits: int | None = None) -> float:
+    """Cost of one multiply of format ``p`` plus one accumulating add (:func:`accumulate_add`);
+    ``accumulator_bits`` None: the add is of format ``p`` too."""
+    return multiply(costs, p) + accumulate_add(costs, p, accumulator_bits)
 
 
 def is_published(p: Precision) -> tuple[bool, bool]:

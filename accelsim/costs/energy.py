@@ -101,29 +101,14 @@ class EnergyParams:
 
 def accumulate_add_pj_45nm(p: Precision, accumulator_bits: int | None) -> float:
     """The add of a MAC whose products are format ``p`` and whose partial sums are
-    ``accumulator_bits`` wide, at 45 nm, pJ. Never less than ``p``'s own add.
-
-    - None: the add of ``p`` itself (a same-format accumulation);
-    - integer and binary products: an integer add of max(p.bits, accumulator_bits) bits;
-    - float products: the fp32 add when accumulator_bits >= 32 (fp32 accumulation of bf16/fp16
-      products), else ``p``'s own add (the only narrower float accumulator is the operand format);
-    - LNS products: ``p``'s own add (an LNS datapath accumulates in LNS).
-    """
-    costs = arithmetic.ENERGY_45NM
-    own = arithmetic.add(costs, p)
-    if accumulator_bits is None or p.kind == "lns":
-        return own
-    if p.kind in ("int", "binary"):
-        return max(own, arithmetic.int_add(costs, max(p.bits, accumulator_bits)))
-    if p.kind == "float" and accumulator_bits >= 32:
-        return max(own, arithmetic.add(costs, PRECISIONS["fp32"]))
-    return own
+    ``accumulator_bits`` wide, at 45 nm, pJ (rules: :func:`arithmetic.accumulate_add`)."""
+    return arithmetic.accumulate_add(arithmetic.ENERGY_45NM, p, accumulator_bits)
 
 
 def mac_pj_45nm(p: Precision, accumulator_bits: int | None = None) -> float:
-    """One multiply of format ``p`` plus one accumulating add (:func:`accumulate_add_pj_45nm`) at
-    45 nm, pJ. ``accumulator_bits`` None: the add is of format ``p`` too."""
-    return arithmetic.multiply(arithmetic.ENERGY_45NM, p) + accumulate_add_pj_45nm(p, accumulator_bits)
+    """One multiply of format ``p`` plus one accumulating add at 45 nm, pJ. ``accumulator_bits``
+    None: the add is of format ``p`` too."""
+    return arithmetic.mac(arithmetic.ENERGY_45NM, p, accumulator_bits)
 
 
 def override_names(buffers: Mapping[str, float]) -> list[str]:

@@ -2,7 +2,8 @@
 
 Modelling decision: a multi-precision array is costed once, in the widest format it runs at full
 rate (rate >= 1 MAC per PE per cycle; TPU v1's int16 at quarter rate reuses its int8 multipliers),
-or in its widest format when none runs at full rate. The vector and scalar units are not in the
+or in its widest format when none runs at full rate, with its adder at the matrix unit's
+``accumulator_bits`` (the width the MAC's energy is priced at). The vector and scalar units are not in the
 area model; every on-chip memory counts as SRAM.
 """
 from __future__ import annotations
@@ -28,5 +29,6 @@ def arch_area_mm2(arch: ArchSpec) -> tuple[float, dict[str, float]]:
     if precision is not None:
         macs[precision] = arch.matrix_unit.peak_macs_per_cycle
     sram_kib = float(sum(mem.size_kib for mem in arch.memories))
-    parts = area_mm2(arch.technology.process_nm, macs, sram_kib)
+    accumulator_bits = arch.matrix_unit.accumulator_bits if arch.matrix_unit is not None else None
+    parts = area_mm2(arch.technology.process_nm, macs, sram_kib, accumulator_bits=accumulator_bits)
     return total_area_mm2(parts), parts

@@ -73,7 +73,8 @@ def precision_variants(arch: str, precisions: list[str], overrides: tuple[str, .
 
         raise AccelsimError(f"{arch} has no matrix unit to rebuild for other precisions", field="--precision")
     names = [get_precision(p).name for p in precisions]
-    first_pe = pe_um2(names[0], base.technology.process_nm)
+    node, acc_bits = base.technology.process_nm, mu.accumulator_bits
+    first_pe = pe_um2(names[0], node, accumulator_bits=acc_bits)
     built_rate = {get_precision(p).name: rate for p, rate in mu.precisions.items()}
     variants = []
     for name in names:
@@ -86,7 +87,7 @@ def precision_variants(arch: str, precisions: list[str], overrides: tuple[str, .
                     + (f"{rate:g} of full rate)" if rate else f"no {name})"))
         rows, cols = mu.rows, mu.cols
         if iso_area:
-            pes = mu.rows * mu.cols * first_pe / pe_um2(name, base.technology.process_nm)
+            pes = mu.rows * mu.cols * first_pe / pe_um2(name, node, accumulator_bits=acc_bits)
             rows = cols = max(1, math.isqrt(int(pes)))
             sets += [f"matrix_unit.rows={rows}", f"matrix_unit.cols={cols}"]
             note += f", resized to {rows}x{cols} for the area of the {names[0]} array"
