@@ -186,10 +186,6 @@ def test_cli_usage_errors_are_one_line(tmp_path, cli, monkeypatch, argv, needle)
 
 
 def test_sparsity_is_swept_and_its_report_kept(tmp_path):
-    from accelsim.sweep.prepare import simulate_accepts_sparsity
-
-    if not simulate_accepts_sparsity():
-        pytest.skip("this build's simulate() has no sparsity parameter")
     spec = load_sweep_spec(write(tmp_path, """\
 version: 1
 name: sparse

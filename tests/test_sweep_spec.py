@@ -199,24 +199,14 @@ def test_validation_names_the_parameter(tmp_path, extra, field, needle):
     assert needle in prepared.invalid[0].error.message
 
 
-def test_sparsity_is_refused_clearly_when_simulate_lacks_it(tmp_path, monkeypatch):
-    import accelsim.sweep.prepare as prepare_module
-
+def test_sparsity_points_keep_the_dense_points_keys(tmp_path):
     spec = load_sweep_spec(write(tmp_path, BASE + "sparsity: [null, 'weights=0.9, structure=2:4']\n"))
     points = expand(spec)
     assert "sparsity" not in points[0].config  # dense points keep the keys they had before sparsity existed
     assert points[1].config["sparsity"] == "weights=0.9,structure=2:4"
-    monkeypatch.setattr(prepare_module, "simulate_accepts_sparsity", lambda: False)
-    with pytest.raises(SpecError, match="no sparsity parameter") as info:
-        prepare(spec, points)
-    assert info.value.field == "sparsity" and info.value.location.line == 5
 
 
 def test_bad_sparsity_strings_are_found_up_front(tmp_path):
-    from accelsim.sweep.prepare import simulate_accepts_sparsity
-
-    if not simulate_accepts_sparsity():
-        pytest.skip("this build's simulate() has no sparsity parameter")
     path = write(tmp_path, BASE + "sparsity: ['weights=0.5', 'weights=1.5', 'wieghts=0.5']\n")
     spec = load_sweep_spec(path)
     prepared = prepare(spec, expand(spec))

@@ -15,17 +15,12 @@ from pathlib import Path
 
 from ..errors import AccelsimError, Location
 from ..spec.arch import ArchSpec
-from ..spec.loader import load_arch
+from ..spec.loader import apply_overrides, load_arch
+from ..spec.schema import from_tree
 from ..workload.graph import Workload
 from ..workload.registry import load_workload
-from ..yamlio import MarkedDict, MarkedList, load_yaml_file
+from ..yamlio import MarkedDict, load_yaml_file
 from .keys import file_sha256
-
-try:  # the loader's own override step, so overrides mean exactly what `accelsim run --set` means
-    from ..spec.loader import _apply_override
-    from ..spec.schema import from_tree
-except ImportError:  # pragma: no cover - the loader changed: fall back to uncached loading
-    _apply_override = from_tree = None
 
 
 def _verified(path: Path, sha256: str) -> Path:
@@ -37,23 +32,6 @@ def _verified(path: Path, sha256: str) -> Path:
 @functools.lru_cache(maxsize=32)
 def _arch_tree(path: str, sha256: str):
     return load_yaml_file(_verified(Path(path), sha256))
-
-
-def _copy_tree(node):
-    """A copy of a marked YAML tree that keeps every location (scalars are immutable, so shared)."""
-    if isinstance(node, MarkedDict):
-        out = MarkedDict((k, _copy_tree(v)) for k, v in node.items())
-        out.marks, out.key_marks, out.location = dict(node.marks), dict(node.key_marks), node.location
-        return out
-    if isinstance(node, MarkedList):
-        out = MarkedList([_copy_tree(v) for v in node])
-        out.marks, out.location = list(node.marks), node.location
-        return out
-    if isinstance(node, dict):
-        return {k: _copy_tree(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_copy_tree(v) for v in node]
-    return node
 
 
 def _arch_path(ref: str) -> Path | None:
@@ -69,11 +47,10 @@ def _arch_path(ref: str) -> Path | None:
 def _memo_arch(ref: str, sha256: str, overrides: tuple[str, ...]) -> ArchSpec:
     path = _arch_path(ref)
     tree = _arch_tree(str(path), sha256) if path is not None else None
-    if not isinstance(tree, MarkedDict) or _apply_override is None:
+    if not isinstance(tree, MarkedDict):
         return load_arch(ref, overrides)  # unusual input: the loader gives its own error
-    tree = _copy_tree(tree)
-    for text in overrides:
-        _apply_override(tree, text)
+    # the loader's own override step (on a copy), so overrides mean exactly what `accelsim run --set` means
+    tree = apply_overrides(tree, overrides)
     return from_tree(ArchSpec, tree, tree.location or Location(str(path)), "")
 
 

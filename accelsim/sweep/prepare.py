@@ -5,8 +5,6 @@ Errors name the sweep file's line for the parameter at fault and the point (inde
 """
 from __future__ import annotations
 
-import functools
-import inspect
 from dataclasses import dataclass
 
 from ..errors import AccelsimError, SpecError
@@ -51,14 +49,6 @@ class Prepared:
     tasks: tuple[PointTask, ...]
     invalid: tuple[InvalidPoint, ...]
     pruned: tuple[tuple[Point, float, dict], ...]  # (point, area_mm2, breakdown) failing a pre-run constraint
-
-
-@functools.lru_cache(maxsize=1)
-def simulate_accepts_sparsity() -> bool:
-    """Whether this build's ``accelsim.api.simulate`` takes a ``sparsity`` argument."""
-    from ..api import simulate
-
-    return "sparsity" in inspect.signature(simulate).parameters
 
 
 def _dimension_of(point: Point, exc: AccelsimError) -> str | None:
@@ -111,13 +101,11 @@ def _check_precision(arch: ArchSpec, precision: str | None) -> None:
 
 
 def _check_sparsity(text: str | None) -> None:
-    """Parse a sparsity string the way ``simulate(sparsity=...)`` will (when this build has a parser)."""
+    """Parse a sparsity string the way ``simulate(sparsity=...)`` will, so a bad one is found before any point runs."""
     if text is None:
         return
-    try:
-        from ..sparsity.config import parse_sparsity
-    except ImportError:  # simulate() will judge it
-        return
+    from ..sparsity.config import parse_sparsity
+
     try:
         parse_sparsity(text)
     except AccelsimError as exc:
@@ -131,10 +119,6 @@ def prepare(spec: SweepSpec, points: tuple[Point, ...] | list[Point], memoize: b
     for point in points:
         arch_sha = point.config["arch"].get("sha256")
         workload_sha = point.config["workload"].get("sha256")
-        if point.sparsity is not None and not simulate_accepts_sparsity():
-            raise SpecError(f"sparsity {point.sparsity!r} was given, but this accelsim's simulate() has no "
-                            "sparsity parameter yet; remove 'sparsity' from the sweep", spec.location_of("sparsity"),
-                            "sparsity")
         try:
             _check_sparsity(point.sparsity)
             arch = load_point_arch(point.arch, arch_sha, point.overrides, memoize)

@@ -5,7 +5,7 @@ layer its forward and backward seconds, the bytes of its gradient and of its out
 Three sources build one:
 
 - :func:`profile_from_run` adapts a single-chip simulator :class:`~accelsim.report.results.RunResult`.
-  When the simulator has no training mode, backward = 2 x forward for layers with MACs (input-gradient
+  For a run of a forward-only graph, backward = 2 x forward for layers with MACs (input-gradient
   and weight-gradient GEMMs, workloads.md: a step is ~3x the forward MACs) and 1 x forward for
   vector layers -- an approximation, labelled in ``source``.
 - :func:`roofline_profile` estimates every layer as max(FLOPs / peak, bytes / HBM bandwidth) from the
@@ -196,24 +196,15 @@ def simulator_profile_fn(arch: str, workload: str, precision: str | None = None,
                          ) -> ProfileFn:
     """A :data:`ProfileFn` that runs the single-chip simulator on ``workload`` at each batch.
 
-    ``training``: simulate the training graph (forward, backward, ``optimizer`` updates) when the
-    workload package can build one; otherwise (or with ``training=False``) the forward pass only,
+    ``training``: simulate the training graph (forward, backward, ``optimizer`` updates; a workload
+    that already is a training graph runs as it is); ``training=False``: the forward pass only,
     with backward = 2 x forward. ``simulated_optimizer=False``: estimate the update as HBM-bound
     (see :func:`profile_from_run`).
-
-    Raises :class:`AccelsimError` with a clear message when ``accelsim.api`` is not available.
     """
-    try:
-        from .. import api
-    except ImportError as exc:
-        raise AccelsimError(f"the single-chip simulator (accelsim.api) is not available: {exc}; "
-                            "use --estimate roofline") from None
+    from .. import api
     from ..workload.registry import load_workload
+    from ..workload.training import to_training
 
-    try:
-        from ..workload.training import to_training
-    except ImportError:  # a workload package without training graphs
-        training = False
     cache: dict[int, LayerProfile] = {}
 
     def profile(batch: int) -> LayerProfile:
