@@ -40,6 +40,24 @@ class MarkedList(list):
         self.location: Location | None = None
 
 
+def copy_tree(node):
+    """A copy of a marked YAML tree that keeps every location; scalars (immutable) are shared, which
+    makes it several times faster than ``copy.deepcopy``."""
+    if isinstance(node, MarkedDict):
+        out = MarkedDict((k, copy_tree(v)) for k, v in node.items())
+        out.marks, out.key_marks, out.location = dict(node.marks), dict(node.key_marks), node.location
+        return out
+    if isinstance(node, MarkedList):
+        out = MarkedList([copy_tree(v) for v in node])
+        out.marks, out.location = list(node.marks), node.location
+        return out
+    if isinstance(node, dict):
+        return {k: copy_tree(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [copy_tree(v) for v in node]
+    return node
+
+
 def _loc(file: str | None, mark) -> Location:
     return Location(file, mark.line + 1, mark.column + 1)
 

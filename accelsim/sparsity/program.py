@@ -85,7 +85,7 @@ class CompressedTransfer(Transfer):
 
 
 def _hw(arch: ArchSpec) -> SparsityHardwareSpec | None:
-    return getattr(arch, "sparsity", None)
+    return arch.sparsity
 
 
 def _tensor_bytes(elements: int, density: float, fmt: TensorFormatSpec, value_bits: int,

@@ -17,7 +17,7 @@ PJ = 1e-12
 
 
 def _hardware_summary(arch: ArchSpec) -> dict | None:
-    hw = getattr(arch, "sparsity", None)
+    hw = arch.sparsity
     if hw is None:
         return None
     return {

@@ -1,11 +1,10 @@
 """Find an architecture by name or path, apply ``--set`` overrides, and validate it."""
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 from ..errors import AccelsimError, Location, SpecError, did_you_mean
-from ..yamlio import MarkedDict, MarkedList, load_yaml_file, load_yaml_text
+from ..yamlio import MarkedDict, MarkedList, copy_tree, load_yaml_file, load_yaml_text
 from .arch import ArchSpec
 from .schema import from_tree
 
@@ -70,7 +69,7 @@ def _apply_override(tree: MarkedDict, text: str) -> None:
 
 def apply_overrides(tree: MarkedDict, texts) -> MarkedDict:
     """Apply ``--set`` style ``field.path=value`` strings to a copy of a marked arch tree."""
-    tree = copy.deepcopy(tree)
+    tree = copy_tree(tree)
     for text in texts:
         _apply_override(tree, text)
     return tree
