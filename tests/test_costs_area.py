@@ -40,6 +40,12 @@ def test_a_pe_adds_at_the_accumulator_width_as_its_energy_does():
     assert area.pe_um2("bf16", 28, accumulator_bits=32) == pytest.approx((bf16_mult + 4184) * scale)
     parts = area.area_mm2(28, {"int8": 65536}, 0, accumulator_bits=32)
     assert parts["pe:int8"] == pytest.approx(65536 * (282 + 137) * scale * 1e-6)
+    # inside a 256-row WS array the int8 sums are 24 bits (arithmetic.partial_sum_bits), so is the adder
+    add24 = area.arithmetic.int_add(area.arithmetic.AREA_45NM, 24)
+    assert 36 < add24 < 137
+    assert area.pe_um2("int8", 28, accumulator_bits=32, products_per_sum=256) == pytest.approx((282 + add24) * scale)
+    parts = area.area_mm2(28, {"int8": 65536}, 0, accumulator_bits=32, products_per_sum=256)
+    assert parts["pe:int8"] == pytest.approx(65536 * (282 + add24) * scale * 1e-6)
 
 
 def test_bad_inputs_are_user_errors():

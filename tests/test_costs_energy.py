@@ -14,6 +14,7 @@ from accelsim.costs.energy import (
     total_energy_j,
 )
 from accelsim.errors import AccelsimError
+from accelsim.precision import get_precision
 
 BUFFERS = {"unified_buffer": 24 * 1024.0, "accumulators": 4096.0, "weight_fifo": 256.0}
 
@@ -241,10 +242,33 @@ def test_a_mac_adds_at_the_accumulator_width():
         energy_params(45, "ddr3", {}, {}, accumulator_bits=0)
 
 
-def test_tpu_v1_compute_energy_pays_the_32_bit_add():
-    # tpu_v1 (28 nm, energy factor 0.57, 32-bit accumulators) against the same run with the int8
-    # MAC overridden to the same-format value (0.2 + 0.03) x 0.57 pJ: every MAC costs
-    # (0.1 - 0.03) x 0.57 pJ more, and nothing else moves.
+def test_in_array_partial_sums_are_the_exact_sum_width_capped_at_the_accumulator():
+    p = {name: get_precision(name) for name in ("int8", "int16", "int4", "binary", "bf16", "lns16")}
+    bits = arithmetic.partial_sum_bits
+    assert bits(p["int8"], 32, 16) == 20  # Gemmini's default: 8b x 8b down 16 rows -> SInt(20)
+    assert bits(p["int8"], 32, 256) == 24  # TPU v1: 16-bit products down 256 rows
+    assert bits(p["int8"], 34, 64) == 22  # NVDLA nv_full: 64-deep reduction
+    assert bits(p["int8"], 32, 257) == 25  # a partial power of two rounds up
+    assert bits(p["int16"], 32, 256) == 32  # capped at the accumulator
+    assert bits(p["int8"], 32, None) == 32  # OS: the sum stays in the PE for the whole reduction
+    assert bits(p["int8"], 32, 1) == 16  # one product: its own width
+    assert bits(p["int4"], 12, 1024) == 12
+    assert bits(p["binary"], 32, 256) == 9  # XNOR products are 1 bit
+    assert bits(p["bf16"], 32, 128) == 32 and bits(p["lns16"], 32, 16) == 32  # not integer: the accumulator's
+    assert bits(p["int8"], 4, 256) == 8  # never below the operand
+    # the MAC energy follows: 24-bit add for TPU v1's int8 instead of the 32-bit one
+    e = energy_params(45, "ddr3", {}, {}, accumulator_bits=32, products_per_sum=256)
+    assert e.mac_pj["int8"] == pytest.approx(0.2 + arithmetic.int_add(arithmetic.ENERGY_45NM, 24))
+    assert arithmetic.int_add(arithmetic.ENERGY_45NM, 24) == pytest.approx(24 * 4.24 / 1344)  # fit on 8/16/32
+    assert e.mac_pj["bf16"] == energy_params(45, "ddr3", {}, {}, accumulator_bits=32).mac_pj["bf16"]
+    with pytest.raises(AccelsimError, match="products_per_sum"):
+        energy_params(45, "ddr3", {}, {}, accumulator_bits=32, products_per_sum=0)
+
+
+def test_tpu_v1_compute_energy_pays_the_24_bit_in_array_add():
+    # tpu_v1 (28 nm, energy factor 0.57, 32-bit accumulators, 256 rows) against the same run with
+    # the int8 MAC overridden to the same-format value (0.2 + 0.03) x 0.57 pJ: every MAC costs
+    # (add24 - 0.03) x 0.57 pJ more, and nothing else moves.
     from accelsim.api import simulate
 
     same_format_pj = (0.2 + 0.03) * scaling.energy_factor(28)
@@ -252,7 +276,8 @@ def test_tpu_v1_compute_energy_pays_the_32_bit_add():
     narrow = simulate("tpu_v1", "tpu_mlp0", overrides=(f"energy.mac_int8_pj={same_format_pj!r}",))
     assert wide.totals.macs == narrow.totals.macs > 0
     delta_j = wide.totals.energy_j_by_component["compute"] - narrow.totals.energy_j_by_component["compute"]
-    assert delta_j == pytest.approx(wide.totals.macs * (0.1 - 0.03) * scaling.energy_factor(28) * 1e-12, rel=1e-9)
+    add24 = 24 * 4.24 / 1344  # Horowitz's 8/16/32-bit adds (0.03, 0.05, 0.1 pJ) fitted per bit
+    assert delta_j == pytest.approx(wide.totals.macs * (add24 - 0.03) * scaling.energy_factor(28) * 1e-12, rel=1e-9)
     assert scaling.energy_factor(28) == pytest.approx(0.57)
     for name, joules in wide.totals.energy_j_by_component.items():
         if name != "compute":

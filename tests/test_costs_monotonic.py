@@ -31,11 +31,11 @@ pairs = st.one_of(st.sampled_from(REGISTRY_PAIRS), lns_pairs())
 
 @settings(max_examples=300, deadline=None)
 @given(pairs, st.sampled_from([5, 7, 12, 16, 28, 45, 65, 130]), st.integers(1, 10**12),
-       st.sampled_from([None, 1, 9, 16, 24, 32, 34, 48]))
-def test_lower_precision_never_costs_more(pair, node, macs, accumulator_bits):
+       st.sampled_from([None, 1, 9, 16, 24, 32, 34, 48]), st.sampled_from([None, 1, 8, 16, 64, 128, 256, 257]))
+def test_lower_precision_never_costs_more(pair, node, macs, accumulator_bits, products_per_sum):
     low, high = pair
     assert narrower_or_equal(low, high)
-    params = energy_params(node, "hbm2", {}, {}, accumulator_bits=accumulator_bits)
+    params = energy_params(node, "hbm2", {}, {}, accumulator_bits=accumulator_bits, products_per_sum=products_per_sum)
 
     def compute_j(p):
         act = Activity({p.name: macs}, {p.name: macs}, 0, {}, {}, 0)
@@ -43,7 +43,8 @@ def test_lower_precision_never_costs_more(pair, node, macs, accumulator_bits):
 
     assert compute_j(low) <= compute_j(high)
     assert low.bytes * macs <= high.bytes * macs
-    assert pe_um2(low, node, accumulator_bits=accumulator_bits) <= pe_um2(high, node, accumulator_bits=accumulator_bits)
+    sums = {"accumulator_bits": accumulator_bits, "products_per_sum": products_per_sum}
+    assert pe_um2(low, node, **sums) <= pe_um2(high, node, **sums)
 
 
 def test_the_property_covers_the_registry_chains():

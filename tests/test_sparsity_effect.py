@@ -13,6 +13,7 @@ from accelsim.engine.simulator import simulate_program
 from accelsim.errors import AccelsimError
 from accelsim.lower.lowering import lower
 from accelsim.lower.work import GemmWork
+from accelsim.precision import get_precision
 from accelsim.sparsity.config import parse_sparsity, parse_structure
 from accelsim.sparsity.effect import sparse_gemm_effect
 from accelsim.sparsity.program import SparseGemmWork, adjust_activity, apply_sparsity
@@ -166,7 +167,7 @@ def test_adjust_activity_scales_weight_reads_by_compression_and_skipped_activati
     engine = simulate_program(program, arch)
     task = next(t for t in program.tasks if t.gemm is not None)
     rec = next(r for r in engine.records if r.name == task.name)
-    dense = task_activity(task, rec, arch, 2)
+    dense = task_activity(task, rec, arch, get_precision("int16"))
     sparse = adjust_activity(task, dense, arch)
     read = {(t.tensor, t.level): t.read_bytes for t in sparse.traffic}
     dense_read = {(t.tensor, t.level): t.read_bytes for t in dense.traffic}

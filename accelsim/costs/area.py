@@ -3,8 +3,9 @@
 pe_um2: (multiplier + adder area at 45 nm, from arithmetic.AREA_45NM: Horowitz's area points,
 multiplier ~ mantissa^2 for other formats) x PE_OVERHEAD (pipeline registers, operand delivery and
 control inside a PE) x the logic-area factor of the node (scaling.py). The adder is the one the
-MAC's energy pays for: at the partial-sum width when the array's ``accumulator_bits`` is given
-(arithmetic.accumulate_add: TPU v1's int8 PE has a 32-bit adder), else of the format itself.
+MAC's energy pays for: at the in-array partial-sum width when the array's ``accumulator_bits`` is
+given (arithmetic.partial_sum_bits: TPU v1's int8 PE adds 24-bit sums, a bf16 PE accumulating in
+fp32 has an fp32 adder), else of the format itself.
 SRAM: SRAM_MM2_PER_MIB_28NM scaled by the bit-cell area trend (scaling.py).
 Glue (control, I/O, on-chip interconnect): GLUE_FRACTION of PE + SRAM area.
 
@@ -22,23 +23,26 @@ from ..precision import Precision, get_precision
 from . import arithmetic, scaling
 
 # Fitted by area_fit.fit_area_model() (log-space least squares over ANCHORS); see module docstring.
-PE_OVERHEAD = 7.44
-SRAM_MM2_PER_MIB_28NM = 4.77
-GLUE_FRACTION = 0.23
+PE_OVERHEAD = 8.12
+SRAM_MM2_PER_MIB_28NM = 4.76
+GLUE_FRACTION = 0.25
 
 
-def pe_um2_45nm(p: Precision, accumulator_bits: int | None = None) -> float:
+def pe_um2_45nm(p: Precision, accumulator_bits: int | None = None, products_per_sum: int | None = None) -> float:
     """Raw multiplier + adder area at 45 nm, um^2 (no PE overhead), of a PE multiplying format
-    ``p`` into ``accumulator_bits``-wide partial sums (None: adding in format ``p``)."""
-    return arithmetic.mac(arithmetic.AREA_45NM, p, accumulator_bits)
+    ``p`` into the partial sums of an array with ``accumulator_bits``-wide accumulators whose sums
+    collect ``products_per_sum`` products in the array (arithmetic.partial_sum_bits; None: adding
+    in format ``p``)."""
+    return arithmetic.mac(arithmetic.AREA_45NM, p, accumulator_bits, products_per_sum)
 
 
 def pe_um2(precision: str | Precision, process_nm: float, pe_overhead: float = PE_OVERHEAD,
-           accumulator_bits: int | None = None) -> float:
+           accumulator_bits: int | None = None, products_per_sum: int | None = None) -> float:
     """Area of one MAC processing element in ``precision`` at ``process_nm``, um^2, adding into
-    ``accumulator_bits``-wide partial sums (None: in the format itself)."""
+    partial sums as :func:`pe_um2_45nm` says (``accumulator_bits`` None: in the format itself)."""
     p = precision if isinstance(precision, Precision) else get_precision(precision)
-    return pe_um2_45nm(p, accumulator_bits) * pe_overhead * scaling.logic_area_factor(process_nm)
+    return (pe_um2_45nm(p, accumulator_bits, products_per_sum) * pe_overhead
+            * scaling.logic_area_factor(process_nm))
 
 
 def sram_mm2_per_mib(process_nm: float, mm2_per_mib_28nm: float = SRAM_MM2_PER_MIB_28NM) -> float:
@@ -48,10 +52,10 @@ def sram_mm2_per_mib(process_nm: float, mm2_per_mib_28nm: float = SRAM_MM2_PER_M
 
 def area_mm2(process_nm: float, macs_by_precision_capability: Mapping[str, int],
              sram_kib_total: float, glue_fraction: float = GLUE_FRACTION,
-             accumulator_bits: int | None = None) -> dict[str, float]:
+             accumulator_bits: int | None = None, products_per_sum: int | None = None) -> dict[str, float]:
     """Area breakdown in mm^2: "pe:<precision>" for each entry of
     ``macs_by_precision_capability`` (number of MAC units built for that format, each adding into
-    ``accumulator_bits``-wide partial sums; give a multi-precision array once, under its widest
+    partial sums as :func:`pe_um2_45nm` says; give a multi-precision array once, under its widest
     format), "sram" (``sram_kib_total`` KiB of on-chip SRAM) and "glue" (control, I/O,
     interconnect). The total is the sum of the values."""
     if isinstance(sram_kib_total, bool) or not (isinstance(sram_kib_total, Real) and sram_kib_total >= 0):
@@ -68,7 +72,7 @@ def area_mm2(process_nm: float, macs_by_precision_capability: Mapping[str, int],
             p = get_precision(name)
         except AccelsimError as exc:
             raise AccelsimError(exc.message, field=f"macs_by_precision_capability.{name}") from None
-        result[f"pe:{name}"] = count * pe_um2(p, process_nm, accumulator_bits=accumulator_bits) * 1e-6
+        result[f"pe:{name}"] = count * pe_um2(p, process_nm, PE_OVERHEAD, accumulator_bits, products_per_sum) * 1e-6
     result["sram"] = sram_kib_total / 1024 * sram_mm2_per_mib(process_nm)
     result["glue"] = glue_fraction * sum(result.values())
     return {name: float(value) for name, value in result.items()}

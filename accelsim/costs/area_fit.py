@@ -27,21 +27,22 @@ class Anchor:
     sram_kib: float
     published_mm2: float
     includes_glue: bool  # whole accelerator (True) or one block of a die (False)
-    accumulator_bits: int  # partial-sum width each MAC adds into (the archs/ YAML's, with its source)
+    accumulator_bits: int  # accumulator width (the archs/ YAML's, with its source)
+    array_rows: int  # products a partial sum collects in the (WS) array (the archs/ YAML's rows)
 
 
 ANCHORS = (
-    Anchor("TPU v1 matrix unit (1/4 of <=331 mm^2)", 28.0, 65536, 0.0, 331.0 / 4, False, 32),
-    Anchor("TPU v1 Unified Buffer (1/3 of <=331 mm^2)", 28.0, 0, 24 * 1024.0, 331.0 / 3, False, 32),
-    Anchor("NVDLA nv_full 28 nm", 28.0, 2048, 512.0, 5.5, True, 34),
-    Anchor("NVDLA nv_full 16 nm", 16.0, 2048, 512.0, 3.3, True, 34),
-    Anchor("NVDLA nv_small 28 nm", 28.0, 64, 128.0, 0.91, True, 34),
+    Anchor("TPU v1 matrix unit (1/4 of <=331 mm^2)", 28.0, 65536, 0.0, 331.0 / 4, False, 32, 256),
+    Anchor("TPU v1 Unified Buffer (1/3 of <=331 mm^2)", 28.0, 0, 24 * 1024.0, 331.0 / 3, False, 32, 256),
+    Anchor("NVDLA nv_full 28 nm", 28.0, 2048, 512.0, 5.5, True, 34, 64),
+    Anchor("NVDLA nv_full 16 nm", 16.0, 2048, 512.0, 3.3, True, 34, 64),
+    Anchor("NVDLA nv_small 28 nm", 28.0, 64, 128.0, 0.91, True, 34, 8),
 )
 
 
 def predict_mm2(anchor: Anchor, pe_overhead: float, sram_mm2_per_mib_28nm: float, glue: float) -> float:
     """Model area of one anchor for the given parameters, mm^2."""
-    pe = anchor.int8_macs * area.pe_um2("int8", anchor.process_nm, pe_overhead, anchor.accumulator_bits) * 1e-6
+    pe = anchor.int8_macs * area.pe_um2("int8", anchor.process_nm, pe_overhead, anchor.accumulator_bits, anchor.array_rows) * 1e-6
     sram = anchor.sram_kib / 1024 * area.sram_mm2_per_mib(anchor.process_nm, sram_mm2_per_mib_28nm)
     return (pe + sram) * (1 + glue if anchor.includes_glue else 1)
 
@@ -49,7 +50,7 @@ def predict_mm2(anchor: Anchor, pe_overhead: float, sram_mm2_per_mib_28nm: float
 def _loss(o, s, g) -> np.ndarray:
     total = np.zeros(np.broadcast(o, s, g).shape)
     for a in ANCHORS:
-        pe = a.int8_macs * area.pe_um2("int8", a.process_nm, 1.0, a.accumulator_bits) * 1e-6 * o
+        pe = a.int8_macs * area.pe_um2("int8", a.process_nm, 1.0, a.accumulator_bits, a.array_rows) * 1e-6 * o
         sram = a.sram_kib / 1024 * area.sram_mm2_per_mib(a.process_nm, 1.0) * s
         pred = (pe + sram) * ((1 + g) if a.includes_glue else 1)
         total = total + np.log(pred / a.published_mm2) ** 2

@@ -17,12 +17,13 @@ to the published points:
 - binary (XNOR-popcount): a 1-bit multiply and a 1-bit add by the integer rules.
 
 A matrix-unit MAC, in energy and in PE area alike, is one multiply of the operand format plus one
-add at the partial-sum width (:func:`accumulate_add`); a vector op is one multiply plus one add of
+add at the partial-sum width (:func:`partial_sum_bits`, :func:`accumulate_add`); a vector op is one multiply plus one add of
 its own format. Every rule grows with each of bits, exponent bits and mantissa bits, so a format
 that is narrower in every field never costs more (tested with hypothesis).
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -116,12 +117,32 @@ def add(costs: OperatorCosts, p: Precision) -> float:
     raise ValueError(f"no cost rule for precision kind {p.kind!r}")
 
 
-def accumulate_add(costs: OperatorCosts, p: Precision, accumulator_bits: int | None) -> float:
-    """Cost of the add of a MAC whose products are format ``p`` and whose partial sums are
-    ``accumulator_bits`` wide, at 45 nm. Never less than ``p``'s own add.
+def partial_sum_bits(p: Precision, accumulator_bits: int, products_per_sum: int | None = None) -> int:
+    """Width of the partial sums a MAC in format ``p`` adds into inside a matrix unit whose
+    accumulators are ``accumulator_bits`` wide and whose sums collect ``products_per_sum`` products
+    before leaving the array (None: unbounded, the sum stays in the PE).
 
-    - None: the add of ``p`` itself (a same-format accumulation);
-    - integer and binary products: an integer add of max(p.bits, accumulator_bits) bits;
+    Integer and binary products: the exact width of such a sum, product bits (2 x bits; 1 for an
+    XNOR) plus ceil(log2(products_per_sum)), capped at the accumulator and never below the operand
+    width. This is how systolic arrays are built: Gemmini's default configuration (ucb-bar/gemmini,
+    Configs.scala) passes 8-bit x 8-bit products down a 16-row WS mesh as 20-bit sums (16 + log2 16)
+    into 32-bit accumulators; TPU v1's 256 rows give 24 bits. Other formats: the accumulator's width.
+    """
+    if p.kind not in ("int", "binary") or products_per_sum is None:
+        return accumulator_bits
+    product_bits = 1 if p.kind == "binary" else 2 * p.bits
+    exact = product_bits + math.ceil(math.log2(max(1, products_per_sum)))
+    return max(p.bits, min(accumulator_bits, exact))
+
+
+def accumulate_add(costs: OperatorCosts, p: Precision, accumulator_bits: int | None,
+                   products_per_sum: int | None = None) -> float:
+    """Cost of the add of a MAC whose products are format ``p``, at 45 nm, into partial sums of an
+    array with ``accumulator_bits``-wide accumulators whose sums collect ``products_per_sum``
+    products in the array (:func:`partial_sum_bits`). Never less than ``p``'s own add.
+
+    - accumulator_bits None: the add of ``p`` itself (a same-format accumulation);
+    - integer and binary products: an integer add of the partial-sum width;
     - float products: the fp32 add when accumulator_bits >= 32 (fp32 accumulation of bf16/fp16
       products), else ``p``'s own add (the only narrower float accumulator is the operand format);
     - LNS products: ``p``'s own add (an LNS datapath accumulates in LNS).
@@ -130,16 +151,17 @@ def accumulate_add(costs: OperatorCosts, p: Precision, accumulator_bits: int | N
     if accumulator_bits is None or p.kind == "lns":
         return own
     if p.kind in ("int", "binary"):
-        return max(own, int_add(costs, max(p.bits, accumulator_bits)))
+        return max(own, int_add(costs, partial_sum_bits(p, accumulator_bits, products_per_sum)))
     if p.kind == "float" and accumulator_bits >= 32:
         return max(own, costs.float_add["fp32"])
     return own
 
 
-def mac(costs: OperatorCosts, p: Precision, accumulator_bits: int | None = None) -> float:
+def mac(costs: OperatorCosts, p: Precision, accumulator_bits: int | None = None,
+        products_per_sum: int | None = None) -> float:
     """Cost of one multiply of format ``p`` plus one accumulating add (:func:`accumulate_add`);
     ``accumulator_bits`` None: the add is of format ``p`` too."""
-    return multiply(costs, p) + accumulate_add(costs, p, accumulator_bits)
+    return multiply(costs, p) + accumulate_add(costs, p, accumulator_bits, products_per_sum)
 
 
 def is_published(p: Precision) -> tuple[bool, bool]:

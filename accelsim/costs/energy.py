@@ -75,19 +75,20 @@ class EnergyParams:
     wire_pj_per_byte_mm: float
     link_pj_per_byte: float
     overridden: tuple[str, ...] = field(default=())  # override names applied
-    accumulator_bits: int | None = None  # matrix-unit partial-sum width; None: same format as operands
+    accumulator_bits: int | None = None  # matrix-unit accumulator width; None: same format as operands
+    products_per_sum: int | None = None  # products a partial sum collects in the array; None: unbounded
     sram_wire_mm: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))  # mm, by buffer
 
     def mac_energy_pj(self, precision: str) -> float:
         """Energy of one MAC in ``precision`` (any registry name, alias or lns_i<I>f<F>)."""
-        return self._per_op(precision, self.mac_pj, "macs_by_precision", self.accumulator_bits)
+        return self._per_op(precision, self.mac_pj, "macs_by_precision", self.accumulator_bits, self.products_per_sum)
 
     def vector_op_energy_pj(self, precision: str) -> float:
         """Energy of one vector-unit op in ``precision``."""
-        return self._per_op(precision, self.vector_op_pj, "vector_ops_by_precision", None)
+        return self._per_op(precision, self.vector_op_pj, "vector_ops_by_precision", None, None)
 
     def _per_op(self, precision: str, table: Mapping[str, float], field_name: str,
-                accumulator_bits: int | None) -> float:
+                accumulator_bits: int | None, products_per_sum: int | None) -> float:
         if precision in table:
             return table[precision]
         try:
@@ -96,19 +97,20 @@ class EnergyParams:
             raise AccelsimError(exc.message, field=f"{field_name}.{precision}") from None
         if p.name in table:
             return table[p.name]
-        return mac_pj_45nm(p, accumulator_bits) * self.energy_factor  # a parametrised format (lns_i<I>f<F>)
+        return mac_pj_45nm(p, accumulator_bits, products_per_sum) * self.energy_factor  # a parametrised format (lns_i<I>f<F>)
 
 
-def accumulate_add_pj_45nm(p: Precision, accumulator_bits: int | None) -> float:
-    """The add of a MAC whose products are format ``p`` and whose partial sums are
-    ``accumulator_bits`` wide, at 45 nm, pJ (rules: :func:`arithmetic.accumulate_add`)."""
-    return arithmetic.accumulate_add(arithmetic.ENERGY_45NM, p, accumulator_bits)
+def accumulate_add_pj_45nm(p: Precision, accumulator_bits: int | None, products_per_sum: int | None = None) -> float:
+    """The add of a MAC whose products are format ``p``, into the partial sums of an array with
+    ``accumulator_bits``-wide accumulators whose sums collect ``products_per_sum`` products in the
+    array, at 45 nm, pJ (rules: :func:`arithmetic.accumulate_add`)."""
+    return arithmetic.accumulate_add(arithmetic.ENERGY_45NM, p, accumulator_bits, products_per_sum)
 
 
-def mac_pj_45nm(p: Precision, accumulator_bits: int | None = None) -> float:
+def mac_pj_45nm(p: Precision, accumulator_bits: int | None = None, products_per_sum: int | None = None) -> float:
     """One multiply of format ``p`` plus one accumulating add at 45 nm, pJ. ``accumulator_bits``
     None: the add is of format ``p`` too."""
-    return arithmetic.mac(arithmetic.ENERGY_45NM, p, accumulator_bits)
+    return arithmetic.mac(arithmetic.ENERGY_45NM, p, accumulator_bits, products_per_sum)
 
 
 def override_names(buffers: Mapping[str, float]) -> list[str]:
@@ -129,7 +131,7 @@ def _check_value(name: str, value) -> float:
 
 def energy_params(process_nm: float, dram_kind: str, buffers: Mapping[str, float],
                   overrides: Mapping[str, float], banks: Mapping[str, int] | None = None,
-                  accumulator_bits: int | None = None) -> EnergyParams:
+                  accumulator_bits: int | None = None, products_per_sum: int | None = None) -> EnergyParams:
     """Per-action energies for an architecture.
 
     process_nm: logic process node in nm (3-180). dram_kind: one of tables.DRAM_PJ_PER_BYTE
@@ -137,9 +139,12 @@ def energy_params(process_nm: float, dram_kind: str, buffers: Mapping[str, float
     name -> capacity in KiB. overrides: name -> pJ (``sram_wire_mm:<buffer>``: mm), taking
     precedence over the model (see :func:`override_names`); an unknown name is an AccelsimError
     with a did-you-mean. banks: buffer name -> number of banks (1 where not given).
-    accumulator_bits: the matrix unit's partial-sum width (``matrix_unit.accumulator_bits``); a MAC
-    adds at that width (:func:`accumulate_add_pj_45nm`). None (no matrix unit, or a direct caller
-    that wants it): each MAC adds in its own format. Vector ops always use their own format.
+    accumulator_bits: the matrix unit's accumulator width (``matrix_unit.accumulator_bits``);
+    products_per_sum: how many products a sum collects inside the array
+    (``matrix_unit.products_per_sum``; None: unbounded). A MAC adds at the in-array partial-sum
+    width these give (:func:`arithmetic.partial_sum_bits`). accumulator_bits None (no matrix unit,
+    or a direct caller that wants it): each MAC adds in its own format. Vector ops always use
+    their own format.
     """
     factor = scaling.energy_factor(process_nm)
     kind = str(dram_kind).lower()
@@ -164,7 +169,11 @@ def energy_params(process_nm: float, dram_kind: str, buffers: Mapping[str, float
             raise AccelsimError(f"accumulator_bits must be a positive integer, got {accumulator_bits!r}",
                                 field="accumulator_bits")
         accumulator_bits = int(accumulator_bits)
-    mac = {name: ov.get(f"mac_{name}_pj", mac_pj_45nm(p, accumulator_bits) * factor)
+    if products_per_sum is not None and (isinstance(products_per_sum, bool) or not isinstance(products_per_sum, Integral)
+                                         or products_per_sum < 1):
+        raise AccelsimError(f"products_per_sum must be a positive integer, got {products_per_sum!r}",
+                            field="products_per_sum")
+    mac = {name: ov.get(f"mac_{name}_pj", mac_pj_45nm(p, accumulator_bits, products_per_sum) * factor)
            for name, p in PRECISIONS.items()}
     # Estimate: a vector-unit op (scale, bias, activation step) costs one multiply-add.
     vector = {name: ov.get(f"vector_{name}_pj", mac_pj_45nm(p) * factor)
@@ -203,6 +212,7 @@ def energy_params(process_nm: float, dram_kind: str, buffers: Mapping[str, float
         overridden=tuple(sorted(ov)),
         sram_wire_mm=MappingProxyType(distance),
         accumulator_bits=accumulator_bits,
+        products_per_sum=products_per_sum,
     )
 
 

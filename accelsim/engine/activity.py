@@ -3,8 +3,10 @@ bytes per tensor per memory level) for the report's traffic counters and the cos
 
 Pipeline registers of a systolic matrix unit (the same rule for every architecture; no register
 file is read per MAC). Per MAC, every operand that moves through the PE is latched once (operand
-width) and the partial sum is latched once (``accumulator_bits``, the partial-sum width of the
-spec): WS and IS move one operand and the partial sum, OS moves both operands and keeps the sum in
+width) and the partial sum is latched once, at its in-array width
+(costs.arithmetic.partial_sum_bits: for integers the exact width of a sum of ``rows`` products,
+capped at ``accumulator_bits``; TPU v1's int8 sums are 24 bits in the array, 32 in the
+accumulators): WS and IS move one operand and the partial sum, OS moves both operands and keeps the sum in
 the PE. Loading a stationary operand (WS: weights, IS: inputs) shifts each element down the array,
 through (rows + 1) / 2 registers on average; OS drains each finished sum the same way.
 
@@ -17,7 +19,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ..costs.arithmetic import partial_sum_bits
 from ..lower.work import Task
+from ..precision import Precision
 from ..spec.arch import ArchSpec
 from .simulator import TaskRecord
 
@@ -54,12 +58,13 @@ class TaskActivity:
         return sum(t.read_bytes + t.write_bytes for t in self.traffic if t.level == "dram")
 
 
-def task_activity(task: Task, record: TaskRecord, arch: ArchSpec, elem_bytes: float) -> TaskActivity:
+def task_activity(task: Task, record: TaskRecord, arch: ArchSpec, precision: Precision) -> TaskActivity:
     """Count what ``task`` did. Matrix tasks (WS view): inputs are re-read from the activation
     buffer once per column fold, weights pass through the weight buffer once per pass, partial
     sums are written once per reduction fold and read back for each."""
     traffic: list[Traffic] = []
     act = task.activation_buffer
+    elem_bytes = precision.bytes
     vector_ops = rf_bytes = pipeline_bits = 0
     if task.gemm is not None and arch.matrix_unit is not None:
         g, mu = task.gemm, arch.matrix_unit
@@ -77,7 +82,9 @@ def task_activity(task: Task, record: TaskRecord, arch: ArchSpec, elem_bytes: fl
             psum_bytes = g.count * g.m * g.n * mu.accumulator_bits // 8
             traffic.append(Traffic("partial_sums", acc.name, psum_bytes * row_folds, psum_bytes * row_folds))
         pipeline_bits = pipeline_register_bits(mu.dataflow, g.count, g.m, g.k, g.n, task.macs,
-                                               elem_bytes * 8, mu.accumulator_bits, mu.rows)
+                                               elem_bytes * 8,
+                                               partial_sum_bits(precision, mu.accumulator_bits, mu.products_per_sum),
+                                               mu.rows)
     if (task.vector_cycles or task.output_pipeline_cycles) and arch.vector_unit is not None:
         vector_ops = task.vector_element_ops or int((task.vector_cycles + task.output_pipeline_cycles) * arch.vector_unit.elements_per_cycle)
         if act and task.gemm is None:

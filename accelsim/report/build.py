@@ -17,9 +17,14 @@ from .results import LayerResult, RunResult, Totals, TrafficRecord
 from .static_share import cycle_shares
 
 
-def accumulator_bits(arch: ArchSpec) -> int | None:
-    """The partial-sum width a MAC adds at: the matrix unit's; None (same format) without one."""
-    return arch.matrix_unit.accumulator_bits if arch.matrix_unit is not None else None
+def partial_sum_shape(arch: ArchSpec) -> dict[str, int | None]:
+    """The ``accumulator_bits`` and ``products_per_sum`` keyword arguments of
+    :func:`~accelsim.costs.energy.energy_params` for ``arch``'s matrix unit (both None without one:
+    each MAC adds in its own format)."""
+    mu = arch.matrix_unit
+    if mu is None:
+        return {"accumulator_bits": None, "products_per_sum": None}
+    return {"accumulator_bits": mu.accumulator_bits, "products_per_sum": mu.products_per_sum}
 
 
 def _add(total: dict[str, float], part: dict[str, float]) -> None:
@@ -39,7 +44,7 @@ class TaskPricer:
         self.params = energy_params(arch.technology.process_nm, arch.dram.kind,
                                     arch.sram_sizes_kib, arch.energy,
                                     {m.name: m.banks for m in arch.memories},
-                                    accumulator_bits=accumulator_bits(arch))
+                                    **partial_sum_shape(arch))
         self.buffers = set(arch.sram_sizes_kib)
         self.grid = arch.simd_grid
         self.lns_total: dict[str, float] = {}  # LNS arithmetic energy by op class (grid archs)
@@ -57,7 +62,7 @@ class TaskPricer:
                                                       self.buffers, arch.technology.static_power_w, seconds)
             _add(self.lns_total, lns_j)
             return energy, act
-        act = adjust_activity(task, task_activity(task, rec, arch, prec.bytes), arch)
+        act = adjust_activity(task, task_activity(task, rec, arch, prec), arch)
         sram_read, sram_write = act.sram_bytes(self.buffers)
         activity = Activity(
             macs_by_precision={prec.name: act.macs} if act.macs else {},

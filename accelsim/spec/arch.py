@@ -74,6 +74,13 @@ class MatrixUnitSpec:
     def peak_macs_per_cycle(self) -> int:
         return self.rows * self.cols * self.count
 
+    @property
+    def products_per_sum(self) -> int | None:
+        """How many products a partial sum collects inside the array before it leaves for the
+        accumulators: WS and IS sum down a column of ``rows`` PEs; OS keeps each sum in its PE for
+        the whole reduction (None: unbounded)."""
+        return None if self.dataflow == "os" else self.rows
+
 
 @dataclass(frozen=True)
 class VectorUnitSpec:

@@ -3,7 +3,7 @@
 Modelling decision: a multi-precision array is costed once, in the widest format it runs at full
 rate (rate >= 1 MAC per PE per cycle; TPU v1's int16 at quarter rate reuses its int8 multipliers),
 or in its widest format when none runs at full rate, with its adder at the matrix unit's
-``accumulator_bits`` (the width the MAC's energy is priced at). The vector and scalar units are not in the
+in-array partial-sum width (the width the MAC's energy is priced at). The vector and scalar units are not in the
 area model; every on-chip memory counts as SRAM.
 """
 from __future__ import annotations
@@ -29,6 +29,8 @@ def arch_area_mm2(arch: ArchSpec) -> tuple[float, dict[str, float]]:
     if precision is not None:
         macs[precision] = arch.matrix_unit.peak_macs_per_cycle
     sram_kib = float(sum(mem.size_kib for mem in arch.memories))
-    accumulator_bits = arch.matrix_unit.accumulator_bits if arch.matrix_unit is not None else None
-    parts = area_mm2(arch.technology.process_nm, macs, sram_kib, accumulator_bits=accumulator_bits)
+    mu = arch.matrix_unit
+    parts = area_mm2(arch.technology.process_nm, macs, sram_kib,
+                     accumulator_bits=mu.accumulator_bits if mu is not None else None,
+                     products_per_sum=mu.products_per_sum if mu is not None else None)
     return total_area_mm2(parts), parts

@@ -73,8 +73,13 @@ def precision_variants(arch: str, precisions: list[str], overrides: tuple[str, .
 
         raise AccelsimError(f"{arch} has no matrix unit to rebuild for other precisions", field="--precision")
     names = [get_precision(p).name for p in precisions]
-    node, acc_bits = base.technology.process_nm, mu.accumulator_bits
-    first_pe = pe_um2(names[0], node, accumulator_bits=acc_bits)
+    node = base.technology.process_nm
+
+    def pe_area(name: str, rows: int) -> float:  # the PE's adder depends on the rows a sum runs down
+        return pe_um2(name, node, accumulator_bits=mu.accumulator_bits,
+                      products_per_sum=None if mu.dataflow == "os" else rows)
+
+    first_pe = pe_area(names[0], mu.rows)
     built_rate = {get_precision(p).name: rate for p, rate in mu.precisions.items()}
     variants = []
     for name in names:
@@ -87,8 +92,9 @@ def precision_variants(arch: str, precisions: list[str], overrides: tuple[str, .
                     + (f"{rate:g} of full rate)" if rate else f"no {name})"))
         rows, cols = mu.rows, mu.cols
         if iso_area:
-            pes = mu.rows * mu.cols * first_pe / pe_um2(name, node, accumulator_bits=acc_bits)
-            rows = cols = max(1, math.isqrt(int(pes)))
+            area = mu.rows * mu.cols * first_pe
+            rows = max(1, math.isqrt(int(area / pe_area(name, mu.rows))))
+            rows = cols = max(1, math.isqrt(int(area / pe_area(name, rows))))  # at the new height
             sets += [f"matrix_unit.rows={rows}", f"matrix_unit.cols={cols}"]
             note += f", resized to {rows}x{cols} for the area of the {names[0]} array"
         variants.append(Variant(arch, name, f"{arch}@{name}" + (f" {rows}x{cols}" if iso_area else ""),
