@@ -44,6 +44,12 @@ class AccelsimError(Exception):
         return prefix + self.message
 
 
+def with_context(exc: AccelsimError, context: str) -> AccelsimError:
+    """``exc`` again, of the same kind, with `` (in CONTEXT)`` after its message (which of several
+    inputs it came from)."""
+    return type(exc)(f"{exc.message} (in {context})", exc.location, exc.field)
+
+
 class SpecError(AccelsimError):
     """Invalid architecture, system or sweep specification."""
 

@@ -53,15 +53,16 @@ set:
     assert all(p.params["set.dram.bandwidth_gbps"] == 68 for p in points)
 
 
-def test_zip_with_unequal_lists_is_an_error_at_mode(tmp_path):
+def test_zip_with_unequal_lists_is_an_error_at_the_odd_list(tmp_path):
     spec = load_sweep_spec(write(tmp_path, BASE + """\
 mode: zip
 set:
   matrix_unit.rows: [64, 128, 256]
   matrix_unit.cols: [32, 64]
 """))
-    with pytest.raises(SpecError, match=r"zip mode needs lists of one length.*rows \(3\).*cols \(2\)"):
+    with pytest.raises(SpecError, match=r"zip mode needs lists of one length.*rows \(3\).*cols \(2\)") as info:
         expand(spec)
+    assert info.value.location.line == 8 and info.value.field.endswith("cols")  # the list that parts
 
 
 def test_random_mode_samples_distinct_grid_points_reproducibly(tmp_path):

@@ -16,7 +16,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 
-from ..errors import AccelsimError
+from ..errors import AccelsimError, with_context
 from ..workload.graph import Workload
 from .gpu_model import gpu_baseline
 from .gpu_spec import GpuSpec, load_gpu_spec
@@ -99,14 +99,6 @@ def gpu_row(spec: GpuSpec, workload: Workload, precision: str, model: str, spars
                tops / peak if tops is not None and peak else None, base.note)
 
 
-def _simulator():
-    try:
-        from ..api import simulate
-    except ImportError as exc:
-        raise AccelsimError(f"the accelerator simulator (accelsim.api.simulate) is not available: {exc}") from None
-    return simulate
-
-
 def compare(variants: Sequence[Variant], gpus: Iterable[str | GpuSpec], workload: Workload,
             precision: str | None = None, gpu_model: str = "roofline", sparse: bool = False) -> list[Row]:
     """Simulate every variant and time every GPU on ``workload``; accelerators first, then GPUs.
@@ -114,12 +106,19 @@ def compare(variants: Sequence[Variant], gpus: Iterable[str | GpuSpec], workload
     GPUs run at ``precision`` when given, else at the first accelerator's precision (the
     like-for-like comparison), else fp16.
     """
+    from ..api import simulate
+
     rows = []
-    simulate = _simulator() if variants else None
+    several = len({variant.arch for variant in variants}) > 1
     for variant in variants:
-        result = simulate(variant.arch, workload, precision=variant.precision or precision,
-                          overrides=variant.overrides)
-        rows.append(accelerator_row(variant, result))
+        try:
+            result = simulate(variant.arch, workload, precision=variant.precision or precision,
+                              overrides=variant.overrides)
+            rows.append(accelerator_row(variant, result))
+        except AccelsimError as exc:
+            if not several:
+                raise
+            raise with_context(exc, variant.arch) from None
     gpu_precision = precision or (rows[0].precision if rows else "fp16")
     # with variants at several precisions, say which one the GPUs were timed at
     mixed = len({row.precision for row in rows}) > 1
@@ -180,7 +179,9 @@ def to_table(rows: Sequence[Row], workload: Workload, gpu_model: str, accuracy_s
               f"{'energy_mJ':>10} {'TOPS':>8} {'peak_TOPS':>9} {'util%':>6} {'vs_first':>8} {'area_mm2':>9}")
     if accuracy_source:
         header += f" {'accuracy%':>9} {'study arm':<15}"
-    lines = [f"accelsim compare: {workload.name} (batch {workload.batch}); GPU model: {gpu_model}", "", header.rstrip()]
+    has_gpu = any(row.kind != "accelerator" for row in rows)
+    title = f"accelsim compare: {workload.name} (batch {workload.batch})" + (f"; GPU model: {gpu_model}" if has_gpu else "")
+    lines = [title, "", header.rstrip()]
     first = rows[0].seconds if rows else 0.0
     for row in rows:
         relative = row.seconds / first if first > 0 else None
@@ -194,8 +195,10 @@ def to_table(rows: Sequence[Row], workload: Workload, gpu_model: str, accuracy_s
             line += f" {acc:>9} {row.accuracy_arm or '-':<15}"
         lines.append(line.rstrip())
     notes = [f"  {row.name}: {row.note}" for row in rows if row.note]
-    lines += ["", "time and energy per batch; vs_first = time / time of the first row (> 1: slower);",
-              "GPU energy = TDP x time; " + GPU_MODEL_NOTES.get(gpu_model, "")]
+    lines += ["", "time and energy per batch; vs_first = time / time of the first row (> 1: slower)"
+              + (";" if has_gpu else ".")]
+    if has_gpu:
+        lines.append("GPU energy = TDP x time; " + GPU_MODEL_NOTES.get(gpu_model, ""))
     if accuracy_source:
         lines += [(f"accuracy: test accuracy of the study arm with that arithmetic ('not run': no such arm), "
                    f"from the {accuracy_source}")]

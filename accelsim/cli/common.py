@@ -80,8 +80,11 @@ def add_target_options(parser: argparse.ArgumentParser, *, many_archs: bool = Fa
                         help="workload: a built-in name (see `accelsim list workloads`), a workload YAML, an ONNX model or a SCALE-Sim topology CSV")
     parser.add_argument("--batch", type=batch_size, metavar="N",
                         help="batch size in samples, at most 10^7 (default: the workload's own)")
-    parser.add_argument("--precision", type=precision_list if many_archs else precision_name, metavar="NAME",
-                        help="operand precision, e.g. int8, bf16, fp16, fp8_e4m3, lns16 (default: the arch's default_precision)")
+    parser.add_argument("--precision", type=precision_list if many_archs else precision_name,
+                        metavar="NAME[,NAME...]" if many_archs else "NAME",
+                        help="operand precision, e.g. int8, bf16, fp16, fp8_e4m3 (or fp8), lns16 (default: the arch's "
+                             "default_precision)" + ("; a comma-separated list compares the arch built for each"
+                                                     if many_archs else ""))
     parser.add_argument("--set", action="append", default=[], metavar="FIELD.PATH=VALUE", dest="overrides",
                         help="override an arch field, e.g. matrix_unit.clock_mhz=1050 or memories.unified_buffer.size_kib=8192 "
                              "(units as in the field name); repeatable")
@@ -95,6 +98,31 @@ def add_target_options(parser: argparse.ArgumentParser, *, many_archs: bool = Fa
 def add_output_options(parser: argparse.ArgumentParser, formats=("table", "json", "csv")) -> None:
     parser.add_argument("--format", choices=formats, default=formats[0], help="output format (default: %(default)s)")
     parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE (atomically) instead of standard output")
+
+
+OUTPUT_OPTIONS = {"output": "--output", "html": "--html", "trace": "--trace", "plot": "--plot"}
+PLOT_SUFFIXES = (".png", ".svg")
+
+
+def check_output_paths(args) -> None:
+    """Refuse, before anything runs, an output path that cannot be written: a folder, a path under a
+    file, or a plot that is not .png/.svg (a long run should not end in a path error)."""
+    from pathlib import Path
+
+    from ..errors import AccelsimError, Location
+
+    for attr, flag in OUTPUT_OPTIONS.items():
+        value = getattr(args, attr, None)
+        if not isinstance(value, str) or not value:
+            continue
+        path = Path(value)
+        if path.is_dir():
+            raise AccelsimError("cannot write output: this is a folder; give a file name", Location(value), flag)
+        parent = next((p for p in path.parents if p.exists()), None)
+        if parent is not None and not parent.is_dir():
+            raise AccelsimError(f"cannot write output: {parent} is a file, not a folder", Location(value), flag)
+        if attr == "plot" and path.suffix.lower() not in PLOT_SUFFIXES:
+            raise AccelsimError(f"expected a .png or .svg file, got {value!r}", field=flag)
 
 
 def emit(text: str, output: str | None) -> None:

@@ -11,13 +11,15 @@ import argparse
 import contextlib
 import importlib
 import pkgutil
+import re
 import signal
 import sys
 import warnings
 
 from .. import __version__
-from ..errors import AccelsimError
+from ..errors import AccelsimError, did_you_mean
 from . import commands as _commands_pkg
+from .common import check_output_paths
 
 ISSUES_URL = "the accelsim issue tracker"
 
@@ -62,11 +64,15 @@ def _sigterm_as_interrupt():
 
 
 class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose usage errors exit with status 2 and a one-line message."""
+    """An ArgumentParser whose usage errors exit with status 2 and a one-line message (the usage
+    block stays behind --help), with a did-you-mean for a misspelled choice."""
 
     def error(self, message):  # argparse API
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        match = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)$", message)
+        if match:
+            choices = [c.strip().strip("'") for c in match.group(2).split(",")]
+            message += did_you_mean(match.group(1), choices)
+        self.exit(2, f"{self.prog}: error: {message}; '{self.prog} --help' lists the options\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -100,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         with warnings.catch_warnings(), _sigterm_as_interrupt():  # restores the usual warning display afterwards
             if not getattr(args, "debug", False):
                 warnings.showwarning = _show_warning
+            check_output_paths(args)
             return int(args._run(args) or 0)
     except AccelsimError as exc:
         print(f"accelsim: error: {_printable(str(exc))}", file=sys.stderr)

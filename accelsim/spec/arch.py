@@ -238,6 +238,10 @@ class ArchSpec:
         None, doc="a memory level between the on-chip buffers and DRAM (NVDLA's on-chip SRAM interface)")
 
     def check(self, where: Location | None, path: str) -> None:
+        named = [("name", self.name)] + [(f"memories[{i}].name", m.name) for i, m in enumerate(self.memories)]
+        for field_path, value in named:
+            if not value.strip():
+                raise SpecError("expected a non-empty name", where, field_path)
         if self.simd_grid is not None:
             self._check_grid(where)
         elif self.matrix_unit is None and self.vector_unit is None:

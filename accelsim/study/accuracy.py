@@ -73,7 +73,9 @@ def load_study(path: str | Path = DEFAULT_STUDY_FILE) -> StudyAccuracy:
     try:
         doc = json.loads(path.read_text())
     except FileNotFoundError:
-        raise AccelsimError(f"precision-study result {path} not found; make it with: {REGENERATE}",
+        make = (REGENERATE if path.resolve() == DEFAULT_STUDY_FILE
+                else f"accelsim precision-study --dataset digits --format json -o {path}")
+        raise AccelsimError(f"precision-study result {path} not found; make it with: {make}",
                             field="--accuracy-from") from None
     except (OSError, ValueError) as exc:
         raise AccelsimError(f"cannot read precision-study result {path}: {exc}", field="--accuracy-from") from None

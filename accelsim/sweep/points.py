@@ -53,7 +53,7 @@ class Point:
             label = name.split(".", 1)[1] if name.startswith(("set.", "settings.")) else name
             parts.append(f"{label}={json.dumps(self.params[name])}" if not isinstance(self.params[name], str)
                          else f"{label}={self.params[name]}")
-        return ", ".join(parts) or "(no parameters)"
+        return ", ".join(parts) or "no parameters swept"
 
 
 def _yaml_number_text(value: float) -> str:
@@ -134,8 +134,10 @@ def _indices(spec: SweepSpec) -> tuple[list[int] | range, int | None]:
     if spec.mode == "zip":
         lengths = {len(d.values) for d in spec.dimensions if len(d.values) > 1}
         if len(lengths) > 1:
-            listing = ", ".join(f"{d.name} ({len(d.values)})" for d in spec.dimensions if len(d.values) > 1)
-            raise SpecError(f"zip mode needs lists of one length; got {listing}", spec.location_of("mode"), "mode")
+            listed = [d for d in spec.dimensions if len(d.values) > 1]
+            listing = ", ".join(f"{d.name} ({len(d.values)})" for d in listed)
+            odd = next(d for d in listed if len(d.values) != len(listed[0].values))  # where the lengths part
+            raise SpecError(f"zip mode needs lists of one length; got {listing}", odd.location, odd.name)
         length = lengths.pop() if lengths else 1
         return range(length), length
     size = _grid_size(spec)

@@ -96,7 +96,10 @@ class SweepSummary:
     def describe(self) -> str:
         parts = [f"sweep {self.name}: {self.points} points ({self.distinct} distinct)"]
         parts.append(f"{self.already_done} already in the database" if self.already_done else "none in the database yet")
-        parts.append(f"ran {self.ran} on {self.executor} in {self.wall_s:.1f} s ({self.points_per_minute:,.0f} points/min)")
+        if self.ran:
+            parts.append(f"ran {self.ran} on {self.executor} in {self.wall_s:.1f} s ({self.points_per_minute:,.0f} points/min)")
+        else:
+            parts.append(f"nothing to run ({self.wall_s:.1f} s)")
         if self.by_others:
             parts.append(f"{self.by_others} finished meanwhile by another run on this database")
         parts.append(f"{self.ok} ok, {self.errors} failed, {self.invalid} invalid, {self.pruned} outside pre-run constraints")

@@ -45,7 +45,7 @@ def step_table(step: StepResult, time_to_train_seconds: float | None = None,
         lines.append(f"link utilization over the step ({len(values)} links used): mean "
                      f"{sum(values) / len(values):.1%}, max {values[-1]:.1%}, min {values[0]:.1%}")
     if time_to_train_seconds is not None:
-        lines.append(f"time to train {epochs:g} epochs: {time_to_train_seconds / 60:.2f} min")
+        lines.append(f"time to train {epochs:g} epoch{'' if epochs == 1 else 's'}: {time_to_train_seconds / 60:.2f} min")
     return "\n".join(lines)
 
 

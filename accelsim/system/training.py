@@ -291,7 +291,8 @@ def step_time(profile_fn: ProfileFn, system: SystemSpec, parallel: ParallelConfi
     step = makespan + selection_total + exposed + profile.optimizer_seconds
     return StepResult(
         system=system.name, chips=parallel.chips, parallel=parallel.label,
-        global_batch=global_batch, per_chip_batch=global_batch / parallel.dp,
+        global_batch=global_batch, per_chip_batch=(global_batch // parallel.dp if global_batch % parallel.dp == 0
+                        else global_batch / parallel.dp),
         micro_batch=micro, step_seconds=step, compute_seconds=compute,
         tensor_comm_seconds=tensor_comm, bubble_seconds=bubble,
         compression_seconds=selection_total, exposed_comm_seconds=exposed,

@@ -54,7 +54,17 @@ def variants_from_args(args) -> list:
 
             raise AccelsimError("--iso-area needs a list of precisions, e.g. --precision int8,bf16,fp8", field="--iso-area")
         return [Variant(arch, args.precision, "", tuple(args.overrides)) for arch in args.arch]
-    return [v for arch in args.arch for v in precision_variants(arch, precisions, tuple(args.overrides), args.iso_area)]
+    from ...errors import AccelsimError, with_context
+
+    variants = []
+    for arch in args.arch:
+        try:
+            variants += precision_variants(arch, precisions, tuple(args.overrides), args.iso_area)
+        except AccelsimError as exc:
+            if len(args.arch) == 1:
+                raise
+            raise with_context(exc, arch) from None
+    return variants
 
 
 def precision_variants(arch: str, precisions: list[str], overrides: tuple[str, ...], iso_area: bool) -> list:
@@ -96,7 +106,10 @@ def precision_variants(arch: str, precisions: list[str], overrides: tuple[str, .
             rows = max(1, math.isqrt(int(area / pe_area(name, mu.rows))))
             rows = cols = max(1, math.isqrt(int(area / pe_area(name, rows))))  # at the new height
             sets += [f"matrix_unit.rows={rows}", f"matrix_unit.cols={cols}"]
-            note += f", resized to {rows}x{cols} for the area of the {names[0]} array"
+            if name == names[0]:
+                note += f"; its {rows}x{cols} array's area is the one the other rows are sized to"
+            else:
+                note += f", resized to {rows}x{cols} for the area of the {names[0]} array"
         variants.append(Variant(arch, name, f"{arch}@{name}" + (f" {rows}x{cols}" if iso_area else ""),
                                 overrides + tuple(sets), note))
     return variants

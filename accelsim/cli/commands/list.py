@@ -1,8 +1,8 @@
-"""accelsim list: shipped architectures, built-in workloads, precisions, arch fields."""
+"""accelsim list: shipped architectures, GPU baselines, built-in workloads, precisions, arch fields."""
 from __future__ import annotations
 
 NAME = "list"
-HELP = "list shipped architectures, built-in workloads, precisions or the arch YAML fields"
+HELP = "list shipped architectures, GPU baselines, built-in workloads, precisions or the arch YAML fields"
 
 
 def add_arguments(parser) -> None:

@@ -17,18 +17,19 @@ def add_arguments(parser) -> None:
                         help="GPU baseline to compare with: k80, p100, v100, a100_40gb, a100_80gb, h100_sxm, h200, a GPU "
                              "YAML, or 'none' (default: the arch's usual comparison, e.g. k80 for tpu_v1); adds "
                              "totals.gpu_baseline with seconds, energy_j, speedup and energy_ratio")
-    parser.add_argument("--gpu-model", choices=("roofline", "derated"), default="roofline",
+    parser.add_argument("--gpu-model", choices=("roofline", "derated"), default=None,
                         help="GPU timing model: 'roofline' (an upper bound on GPU speed) or 'derated' (tile/wave "
                              "quantization, achievable fractions, microseconds of launch overhead per kernel); "
-                             "default: %(default)s")
+                             "default: roofline")
     from ...sparsity.config import SPARSITY_HELP
 
     parser.add_argument("--sparsity", metavar="KEY=VALUE,...", help=SPARSITY_HELP)
     parser.add_argument("--mode", choices=("inference", "training"), default="inference",
                         help="inference (forward pass) or training (one step: forward, input- and weight-gradient "
                              "GEMMs, activation gradients, optimizer update); default: %(default)s")
-    parser.add_argument("--optimizer", choices=("sgd", "momentum", "adam"), default="sgd",
-                        help="optimizer of a training step (vector work per weight: sgd 2, momentum 4, adam 12 ops)")
+    parser.add_argument("--optimizer", choices=("sgd", "momentum", "adam"), default=None,
+                        help="optimizer of a --mode training step (vector work per weight: sgd 2, momentum 4, "
+                             "adam 12 ops); default: sgd")
     parser.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report (tables, figures) to FILE")
     parser.add_argument("--trace", metavar="FILE",
                         help="also write the timeline as a Chrome trace-event JSON file (times in microseconds) to FILE")
@@ -40,6 +41,7 @@ def run(args) -> int:
     from ...workload.registry import load_workload
     from ..common import emit, parse_settings
 
+    _check_flag_combinations(args)
     graph = load_workload(args.workload, args.batch, parse_settings(args.setting), args.allow_unsupported)
     step = _simulated_graph(graph, args)  # built once: the accelerator and the GPU time the same work
     sparsity = None
@@ -61,6 +63,17 @@ def run(args) -> int:
     return 0
 
 
+def _check_flag_combinations(args) -> None:
+    """Refuse flags that would otherwise be ignored without a word."""
+    from ...errors import AccelsimError
+
+    if args.optimizer is not None and args.mode != "training":
+        raise AccelsimError("only a training step has an optimizer; add --mode training", field="--optimizer")
+    if args.gpu_model is not None and (args.gpu or "").lower() == "none":
+        raise AccelsimError("--gpu none asks for no GPU baseline, so there is nothing for this to time; "
+                            "drop one of the two", field="--gpu-model")
+
+
 def _simulated_graph(graph, args):
     """The graph to simulate: with --mode training, the whole step (forward, backward and optimizer
     update; simulate keeps a training graph's weights and gradients on the device)."""
@@ -68,7 +81,7 @@ def _simulated_graph(graph, args):
         return graph
     from ...workload.training import to_training
 
-    return to_training(graph, args.optimizer)
+    return to_training(graph, args.optimizer or "sgd")
 
 
 def _with_gpu_baseline(result, graph, args, sparsity=None):
@@ -79,18 +92,18 @@ def _with_gpu_baseline(result, graph, args, sparsity=None):
     if gpu.lower() == "none":
         return result
     sparse, note = _gpu_sparsity(sparsity)
-    return attach_gpu_baseline(result, graph, gpu, args.gpu_model, sparse, note)
+    return attach_gpu_baseline(result, graph, gpu, args.gpu_model or "roofline", sparse, note)
 
 
 def _gpu_sparsity(sparsity) -> tuple[bool, str]:
     """Whether the GPU baseline of a --sparsity run uses the GPU's 2:4 sparse tensor peaks, and why.
 
-    GPU tensor cores skip zeros only in 2:4 weights, so a 2:4 run is compared with the sparse peak
+    GPU sparse tensor cores (A100 and later) skip zeros only in 2:4 weights, so a 2:4 run is compared with the sparse peak
     and any other sparsity with the dense GPU."""
     if sparsity is None:
         return False, ""
     structure = sparsity.structure
     if structure.kind == "nm" and (structure.n, structure.m) == (2, 4):
         return True, "2:4 sparse weights at the GPU's 2:4 sparse tensor peak (weights read dense)"
-    return False, (f"GPU dense: its tensor cores skip zeros only in 2:4 weights, not {structure} "
+    return False, (f"GPU dense: GPU sparse tensor cores skip zeros only in 2:4 weights, not {structure} "
                    "(compare --gpu-sparse for the sparse peak)")

@@ -40,11 +40,12 @@ def add_arguments(parser) -> None:
     parser.add_argument("--bucket-mib", type=float, default=25.0, metavar="MIB",
                         help="gradient bucket size in MiB (2^20 bytes; default: %(default)s)")
     parser.add_argument("--scaling", choices=("weak", "strong"),
-                        help="sweep data-parallel chip counts (powers of two from --min-chips up "
-                             "to dp): weak keeps the per-chip batch (global batch / dp), strong "
+                        help="sweep data-parallel chip counts (doubling from --min-chips, then dp "
+                             "itself): weak keeps the per-chip batch (global batch / dp), strong "
                              "keeps the global batch")
-    parser.add_argument("--min-chips", type=positive_int, default=8, metavar="CHIPS",
-                        help="smallest chip count of a --scaling sweep (chips; default: %(default)s)")
+    parser.add_argument("--min-chips", type=positive_int, default=None, metavar="CHIPS",
+                        help="smallest chip count of a --scaling sweep, at most dp (chips; default: 8, "
+                             "or dp when dp is smaller)")
     parser.add_argument("--event-driven", action="store_true",
                         help="time the gradient all-reduces with the event-driven network model "
                              "(contention, per-link utilization; about 7 s of CPU per 25 MiB bucket on 1024 chips)")
@@ -122,7 +123,10 @@ def run(args) -> int:
         if args.global_batch % parallel.dp:
             raise AccelsimError(f"global batch {args.global_batch} does not split over "
                                 f"dp={parallel.dp}", field="--global-batch")
-        counts, chips = [], min(args.min_chips, parallel.dp)
+        if args.min_chips is not None and args.min_chips > parallel.dp:
+            raise AccelsimError(f"{args.min_chips} chips is more than the {parallel.dp} data-parallel "
+                                "chips of this layout", field="--min-chips")
+        counts, chips = [], min(args.min_chips or 8, parallel.dp)
         while chips < parallel.dp:
             counts.append(chips)
             chips *= 2

@@ -14,5 +14,14 @@ def run(args) -> int:
     from ...validation.report import write_validation_report
 
     summary = write_validation_report(args.output)
-    print(f"wrote {args.output}: " + ", ".join(f"{k} = {v:.3g}" if isinstance(v, float) else f"{k} = {v}" for k, v in summary.items()))
+    print(f"wrote {args.output}: " + ", ".join(f"{k} = {_short(v)}" for k, v in summary.items()))
+
+
+def _short(value) -> str:
+    """A summary value to 3 significant figures (lists item by item)."""
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_short(v) for v in value) + "]"
+    return str(value)
     return 0
