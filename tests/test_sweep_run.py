@@ -173,8 +173,8 @@ def test_cli_stops_before_running_when_a_point_is_invalid(tmp_path, cli, monkeyp
     (("sweep", "export", "junk.sqlite"), "not a usable sweep database"),
     (("sweep", "nope.yaml"), "nope.yaml: spec: no such sweep file"),
     (("sweep", "export", "a", "b"), "expected one sweep database, got 2 arguments"),
-    (("sweep", "export", "junk.sqlite", "--workers", "2"), "--workers: not an option of `accelsim sweep export`"),
-    (("sweep", "sweep.yaml", "--plot", "x.png"), "--plot: not an option of `accelsim sweep run`"),
+    (("sweep", "export", "junk.sqlite", "--workers", "2"), "--workers: not an option of `accelsim sweep export DB`"),
+    (("sweep", "sweep.yaml", "--plot", "x.png"), "--plot: not an option of `accelsim sweep SPEC.yaml`"),
     (("sweep", "sweep.yaml", "--workers", "2", "--dask-local", "2"), "choose one of --workers, --scheduler"),
 ])
 def test_cli_usage_errors_are_one_line(tmp_path, cli, monkeypatch, argv, needle):

@@ -78,7 +78,8 @@ def _reject(args, action: str, allowed: tuple[str, ...]) -> None:
     stray = _given(args, sorted(every - set(allowed)))
     if stray:
         also = f" (nor {', '.join(stray[1:])})" if len(stray) > 1 else ""
-        raise AccelsimError(f"not an option of `accelsim sweep {action}`{also}", field=stray[0])
+        form = "SPEC.yaml" if action == "run" else f"{action} DB"
+        raise AccelsimError(f"not an option of `accelsim sweep {form}`{also}", field=stray[0])
 
 
 def run(args) -> int:
