@@ -109,3 +109,14 @@ def test_help_explains_options_with_units(cli):
     for option in ("--arch", "--workload", "--batch", "--precision", "--set", "--format", "--output"):
         assert option in out
     assert "samples" in out and "clock_mhz" in out
+
+
+def test_list_precisions_shows_aliases_and_parametrised_lns(cli):
+    from accelsim.precision import get_precision
+
+    status, out, _ = cli("list", "precisions")
+    assert status == 0
+    rows = {line.split()[0]: line for line in out.splitlines()}
+    assert "also: fp8" in rows["fp8_e4m3"] and "1 bit " in rows["binary"]
+    assert get_precision("fp8").name == "fp8_e4m3"  # what the listing promises
+    assert "lns_i<I>f<F>" in rows and get_precision("lns_i7f8").bits == get_precision("lns16").bits

@@ -39,10 +39,13 @@ def run(args) -> int:
         for name, path in files.items():
             print(f"{name:<{width}}  ({formats.get(path.suffix.lower(), 'YAML')}) {path.name}")
     elif args.what == "precisions":
-        from ...precision import PRECISIONS
+        from ...precision import ALIASES, PRECISIONS
 
         for p in PRECISIONS.values():
-            print(f"{p.name:<10} {p.bits:>2} bits  {p.kind}")
+            aliases = sorted(alias for alias, name in ALIASES.items() if name == p.name)
+            line = f"{p.name:<10} {p.bits:>2} bit{'' if p.bits == 1 else 's'}  {p.kind:<6}"
+            print((line + (f"  also: {', '.join(aliases)}" if aliases else "")).rstrip())
+        print("lns_i<I>f<F>  LNS with I integer and F fraction bits, e.g. lns_i7f8 (= lns16)")
     else:
         from ...spec.arch import ArchSpec
         from ...spec.schema import field_docs

@@ -202,10 +202,12 @@ def _render_front(table, result, objectives, fmt: str) -> str:
         return buffer.getvalue()
     shown = [c.split(".", 1)[1] if c.startswith(("set.", "settings.")) else c for c in columns]
 
-    def cell(value) -> str:
+    def cell(column: str, value) -> str:
+        if value is None:  # a parameter the point left at its default (sparsity: a dense point)
+            return "dense" if column == "sparsity" else "-"
         return f"{value:.6g}" if isinstance(value, float) else str(value)
 
-    body = [[cell(row[c]) for c in columns] for row in result.front]
+    body = [[cell(c, row[c]) for c in columns] for row in result.front]
     widths = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(shown)]
     lines = [(f"Pareto front of sweep {table.sweep.name}: {len(result.front)} of {len(result.candidates)} feasible "
              f"points ({', '.join(o.describe() for o in objectives)})")]
