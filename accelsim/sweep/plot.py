@@ -56,7 +56,7 @@ def pareto_figure(values: Sequence[Sequence[float]], front: Sequence[int], objec
     ax.set_ylabel(axis_label(objectives[1]) if len(objectives) > 1 else "")
     ax.set_title(title)
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(loc="upper right", fontsize=9)
+    ax.legend(loc="best", fontsize=9, framealpha=0.8)  # "best": the corner with the fewest points under it
     return fig
 
 
