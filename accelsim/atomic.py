@@ -46,13 +46,23 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+def check_writable(path: str | Path, field: str | None = None) -> None:
+    """Refuse a path no file can be written to: a folder, or a path under a file (what a user can
+    fix; the CLI checks its output paths with this before a run, and every write checks again)."""
+    path = Path(path)
+    if path.is_dir():
+        raise AccelsimError("cannot write output: this is a folder; give a file name", Location(str(path)), field)
+    parent = next((p for p in path.parents if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise AccelsimError(f"cannot write output: {parent} is a file, not a folder", Location(str(path)), field)
+
+
 def write_atomic(path: str | Path, data: str | bytes) -> None:
     """Write ``data`` to ``path`` so that readers see either the old file or the whole new one."""
     path = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     folder = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise AccelsimError("cannot write output: this is a folder; give a file name", Location(str(path)))
+    check_writable(path)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)

@@ -109,19 +109,15 @@ def check_output_paths(args) -> None:
     file, or a plot that is not .png/.svg (a long run should not end in a path error)."""
     from pathlib import Path
 
-    from ..errors import AccelsimError, Location
+    from ..atomic import check_writable
+    from ..errors import AccelsimError
 
     for attr, flag in OUTPUT_OPTIONS.items():
         value = getattr(args, attr, None)
         if not isinstance(value, str) or not value:
             continue
-        path = Path(value)
-        if path.is_dir():
-            raise AccelsimError("cannot write output: this is a folder; give a file name", Location(value), flag)
-        parent = next((p for p in path.parents if p.exists()), None)
-        if parent is not None and not parent.is_dir():
-            raise AccelsimError(f"cannot write output: {parent} is a file, not a folder", Location(value), flag)
-        if attr == "plot" and path.suffix.lower() not in PLOT_SUFFIXES:
+        check_writable(value, flag)
+        if attr == "plot" and Path(value).suffix.lower() not in PLOT_SUFFIXES:
             raise AccelsimError(f"expected a .png or .svg file, got {value!r}", field=flag)
 
 

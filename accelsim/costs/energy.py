@@ -10,7 +10,7 @@ Rules (the same for every architecture; docs/energy_and_precision.md has the num
 - MAC and vector op: Horowitz's 45 nm table (tables.py), derived where a format is not in the
   table (arithmetic.py), scaled to the node (scaling.py). A matrix-unit MAC is one multiply of the
   operand format plus one add at the partial-sum width (``psum_out = psum_in + product``, see
-  :func:`accumulate_add_pj_45nm`); a vector op is one multiply plus one add of its own format.
+  :func:`arithmetic.accumulate_add`); a vector op is one multiply plus one add of its own format.
 - Pipeline registers: a systolic PE does not read a register file per MAC; it latches the
   operands that move through it and the partial sum it passes on (engine/activity.py counts the
   bits). Each latched bit costs Aladdin's register-to-32-bit-add energy ratio times Horowitz's
@@ -98,13 +98,6 @@ class EnergyParams:
         if p.name in table:
             return table[p.name]
         return mac_pj_45nm(p, accumulator_bits, products_per_sum) * self.energy_factor  # a parametrised format (lns_i<I>f<F>)
-
-
-def accumulate_add_pj_45nm(p: Precision, accumulator_bits: int | None, products_per_sum: int | None = None) -> float:
-    """The add of a MAC whose products are format ``p``, into the partial sums of an array with
-    ``accumulator_bits``-wide accumulators whose sums collect ``products_per_sum`` products in the
-    array, at 45 nm, pJ (rules: :func:`arithmetic.accumulate_add`)."""
-    return arithmetic.accumulate_add(arithmetic.ENERGY_45NM, p, accumulator_bits, products_per_sum)
 
 
 def mac_pj_45nm(p: Precision, accumulator_bits: int | None = None, products_per_sum: int | None = None) -> float:

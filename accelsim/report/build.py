@@ -17,16 +17,6 @@ from .results import LayerResult, RunResult, Totals, TrafficRecord
 from .static_share import cycle_shares
 
 
-def partial_sum_shape(arch: ArchSpec) -> dict[str, int | None]:
-    """The ``accumulator_bits`` and ``products_per_sum`` keyword arguments of
-    :func:`~accelsim.costs.energy.energy_params` for ``arch``'s matrix unit (both None without one:
-    each MAC adds in its own format)."""
-    mu = arch.matrix_unit
-    if mu is None:
-        return {"accumulator_bits": None, "products_per_sum": None}
-    return {"accumulator_bits": mu.accumulator_bits, "products_per_sum": mu.products_per_sum}
-
-
 def _add(total: dict[str, float], part: dict[str, float]) -> None:
     for k, v in part.items():
         total[k] = total.get(k, 0.0) + v
@@ -44,7 +34,7 @@ class TaskPricer:
         self.params = energy_params(arch.technology.process_nm, arch.dram.kind,
                                     arch.sram_sizes_kib, arch.energy,
                                     {m.name: m.banks for m in arch.memories},
-                                    **partial_sum_shape(arch))
+                                    **arch.partial_sum_shape())
         self.buffers = set(arch.sram_sizes_kib)
         self.grid = arch.simd_grid
         self.lns_total: dict[str, float] = {}  # LNS arithmetic energy by op class (grid archs)

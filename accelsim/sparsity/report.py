@@ -9,7 +9,6 @@ from __future__ import annotations
 from ..costs.energy import energy_params
 from ..lower.work import Program
 from ..precision import get_precision
-from ..report.build import partial_sum_shape
 from ..spec.arch import ArchSpec
 from .program import CompressedTransfer, SparseGemmWork
 
@@ -39,7 +38,7 @@ def sparsity_report(program: Program, arch: ArchSpec, result) -> dict:
     params = energy_params(arch.technology.process_nm, arch.dram.kind,
                            arch.sram_sizes_kib, arch.energy,
                            {m.name: m.banks for m in arch.memories},
-                           **partial_sum_shape(arch))
+                           **arch.partial_sum_shape())
     mac_pj = params.mac_energy_pj(prec.name)
     by_name = {layer.name: layer for layer in result.layers}
     layers = []

@@ -33,6 +33,13 @@ class TechnologySpec:
     static_power_w: float = spec_field(0.0, doc="static (idle/leakage) power of the chip in W", min=0)
 
 
+def products_per_sum(dataflow: str, rows: int) -> int | None:
+    """How many products a partial sum collects inside a ``rows``-row array before it leaves for
+    the accumulators: WS and IS sum down a column of ``rows`` PEs; OS keeps each sum in its PE for
+    the whole reduction (None: unbounded)."""
+    return None if dataflow == "os" else rows
+
+
 @dataclass(frozen=True)
 class MatrixUnitSpec:
     rows: int = spec_field(doc="systolic array rows (PEs); the reduction dimension maps here in WS", min=1, max=1_000_000)
@@ -76,10 +83,8 @@ class MatrixUnitSpec:
 
     @property
     def products_per_sum(self) -> int | None:
-        """How many products a partial sum collects inside the array before it leaves for the
-        accumulators: WS and IS sum down a column of ``rows`` PEs; OS keeps each sum in its PE for
-        the whole reduction (None: unbounded)."""
-        return None if self.dataflow == "os" else self.rows
+        """How many products a partial sum collects inside the array (:func:`products_per_sum`)."""
+        return products_per_sum(self.dataflow, self.rows)
 
 
 @dataclass(frozen=True)
@@ -236,6 +241,15 @@ class ArchSpec:
         "replaces matrix_unit, vector_unit and function_units")
     secondary_memory: SecondaryMemorySpec | None = spec_field(
         None, doc="a memory level between the on-chip buffers and DRAM (NVDLA's on-chip SRAM interface)")
+
+    def partial_sum_shape(self) -> dict[str, int | None]:
+        """The ``accumulator_bits`` and ``products_per_sum`` keyword arguments of the cost model
+        (costs.energy.energy_params, costs.area.area_mm2) for this arch's matrix unit; both None
+        without one (each MAC adds in its own format)."""
+        mu = self.matrix_unit
+        if mu is None:
+            return {"accumulator_bits": None, "products_per_sum": None}
+        return {"accumulator_bits": mu.accumulator_bits, "products_per_sum": mu.products_per_sum}
 
     def check(self, where: Location | None, path: str) -> None:
         named = [("name", self.name)] + [(f"memories[{i}].name", m.name) for i, m in enumerate(self.memories)]

@@ -29,8 +29,5 @@ def arch_area_mm2(arch: ArchSpec) -> tuple[float, dict[str, float]]:
     if precision is not None:
         macs[precision] = arch.matrix_unit.peak_macs_per_cycle
     sram_kib = float(sum(mem.size_kib for mem in arch.memories))
-    mu = arch.matrix_unit
-    parts = area_mm2(arch.technology.process_nm, macs, sram_kib,
-                     accumulator_bits=mu.accumulator_bits if mu is not None else None,
-                     products_per_sum=mu.products_per_sum if mu is not None else None)
+    parts = area_mm2(arch.technology.process_nm, macs, sram_kib, **arch.partial_sum_shape())
     return total_area_mm2(parts), parts

@@ -74,6 +74,7 @@ def precision_variants(arch: str, precisions: list[str], overrides: tuple[str, .
     from ...baselines.comparison import Variant
     from ...costs.area import pe_um2
     from ...precision import get_precision
+    from ...spec.arch import products_per_sum
     from ...spec.loader import load_arch
 
     base = load_arch(arch, overrides)
@@ -87,7 +88,7 @@ def precision_variants(arch: str, precisions: list[str], overrides: tuple[str, .
 
     def pe_area(name: str, rows: int) -> float:  # the PE's adder depends on the rows a sum runs down
         return pe_um2(name, node, accumulator_bits=mu.accumulator_bits,
-                      products_per_sum=None if mu.dataflow == "os" else rows)
+                      products_per_sum=products_per_sum(mu.dataflow, rows))
 
     first_pe = pe_area(names[0], mu.rows)
     built_rate = {get_precision(p).name: rate for p, rate in mu.precisions.items()}

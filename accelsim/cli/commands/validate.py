@@ -15,6 +15,7 @@ def run(args) -> int:
 
     summary = write_validation_report(args.output)
     print(f"wrote {args.output}: " + ", ".join(f"{k} = {_short(v)}" for k, v in summary.items()))
+    return 0
 
 
 def _short(value) -> str:
@@ -24,4 +25,3 @@ def _short(value) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_short(v) for v in value) + "]"
     return str(value)
-    return 0
