@@ -36,18 +36,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rows", type=positive_int, required=True, help="array rows (PEs)")
     parser.add_argument("--cols", type=positive_int, required=True, help="array columns (PEs)")
     parser.add_argument("--dataflow", choices=("ws", "os", "is"), default="ws",
-                        help="weight, output or input stationary (no unit; default ws)")
+                        help="weight, output or input stationary (default ws)")
     parser.add_argument("--dtype", choices=("int8", "fp32"), default="int8",
-                        help="operand type: int8 (int32 accumulation) or fp32 (no unit; "
-                             "default int8)")
+                        help="operand type: int8 (int32 accumulation) or fp32 (default int8)")
     parser.add_argument("--double-buffered", action="store_true",
-                        help="load the next stationary tile while the current fold streams "
-                             "(no unit)")
+                        help="load the next stationary tile while the current fold streams")
     parser.add_argument("--functional", action="store_true",
-                        help="run the PE-level functional model (no unit)")
+                        help="run the PE-level functional model")
     parser.add_argument("--seed", type=_seed, default=0,
-                        help="random seed for the operands (integer, no unit; default 0)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object (no unit)")
+                        help="random seed for the operands (integer; default 0)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="csv: SCALE-Sim's three reports; json: one REPORT.json (cycles, "
                              "words and words/cycle)")
     parser.add_argument("--dataflow", choices=("os", "ws", "is"), default=None,
-                        help="override the config's Dataflow (no unit)")
+                        help="override the config's Dataflow")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
 
 
