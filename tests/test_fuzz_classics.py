@@ -434,10 +434,22 @@ def run_cell(class_name: str, surface: Surface, tmp: Path) -> tuple[str, str]:
     return f"2 {shape}", message
 
 
+BROKEN = "contract broken"
+
+
+def checked_cell(class_name: str, surface: Surface, tmp: Path) -> tuple[str, str]:
+    """run_cell, with a broken contract recorded as its cell (so the class's own test fails, naming
+    the surface and the reason, instead of the shared fixture erroring for every test)."""
+    try:
+        return run_cell(class_name, surface, tmp)
+    except AssertionError as exc:
+        return BROKEN, str(exc)
+
+
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory) -> dict[tuple[str, str], tuple[str, str]]:
     tmp = tmp_path_factory.mktemp("classics")
-    return {(c, s.name): run_cell(c, s, tmp) for c in CLASSES for s in SURFACES}
+    return {(c, s.name): checked_cell(c, s, tmp) for c in CLASSES for s in SURFACES}
 
 
 def render_table(cells: dict[tuple[str, str], tuple[str, str]]) -> str:
@@ -454,9 +466,9 @@ def render_table(cells: dict[tuple[str, str], tuple[str, str]]) -> str:
 
 @pytest.mark.parametrize("class_name", list(CLASSES))
 def test_class_on_every_surface(outcomes, class_name):
-    for surface in SURFACES:
-        cell, message = outcomes[(class_name, surface.name)]
-        assert cell in ("0", "n/a", "2 F:L:C", "2 F:L", "2 F", "2 opt"), (surface.name, cell, message)
+    broken = {s.name: outcomes[(class_name, s.name)][1] for s in SURFACES
+              if outcomes[(class_name, s.name)][0] == BROKEN}
+    assert not broken, broken
 
 
 def test_located_errors_where_a_location_exists(outcomes):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from accelsim.cli.main import main
@@ -218,9 +218,7 @@ SET_PATHS = sorted({".".join(str(k) for k in p) for p in _paths({k: v for k, v i
 def test_fuzz_set_values(folder, path, value):
     text = value if isinstance(value, str) else yaml.safe_dump(value, default_flow_style=True).strip()
     text = text.removesuffix("...").strip().replace("\n", " ")
-    assume_printable = "\x00" not in path + text  # argv cannot carry NUL bytes
-    if not assume_printable:
-        return
+    assume("\x00" not in path + text)  # argv cannot carry NUL bytes
     assert_contract(["run", "--arch", "tpu_v1", "--workload", str(folder / "tiny.yaml"), "--gpu", "none",
                      f"--set={path}={text}"], None, "--set")
 

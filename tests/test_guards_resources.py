@@ -165,8 +165,9 @@ def test_onnx_vector_of_a_billion_elements_does_not_exhaust_memory(tmp_path):
     path = tmp_path / "big.onnx"
     path.write_bytes(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString())
     del onnx
-    status, _, seconds, peak = run_bounded(["run", "--arch", "tpu_v1", "--workload", str(path), "--gpu", "none"])
-    assert status in (0, 2) and seconds < SECONDS and peak < PEAK_BYTES
+    status, err, seconds, peak = run_bounded(["run", "--arch", "tpu_v1", "--workload", str(path), "--gpu", "none"])
+    assert status == 0, err  # the model's own leading dimension (10^9) is its batch; elementwise work is closed form
+    assert seconds < SECONDS and peak < PEAK_BYTES
 
 
 # -------------------------------------------------------------------------------------------------

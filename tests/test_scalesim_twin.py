@@ -5,9 +5,8 @@ import random
 
 import pytest
 
+from accelsim._native import systolic as native
 from accelsim.scalesim.calc_ref import scalesim_layer as python_layer
-
-native = pytest.importorskip("accelsim._native.systolic")
 
 
 def _random_cases(count, seed):

@@ -31,7 +31,6 @@ def _same(x, y):
        st.integers(1, 6), st.sampled_from([0.0, 0.1, 0.5, 1.0]), st.sampled_from([0.0, 0.3, 1.0]),
        st.booleans(), st.booleans())
 def test_compiled_equals_twin_and_numpy(seed, m, k, n, lanes, depth, dw, da, skip_a, skip_w):
-    pytest.importorskip("accelsim._native.sparse_pe")  # run_sparse_pe falls back to the twin without it
     a, w = _operands(seed, m, k, n, dw, da)
     ref = run_sparse_pe_ref(a, w, lanes, depth, skip_a, skip_w)
     fast = run_sparse_pe(a, w, lanes, depth, skip_a, skip_w)

@@ -119,13 +119,15 @@ def test_cli_run_export_and_pareto(tmp_path, cli, monkeypatch):
     assert status == 0, err
     assert "8 ok" in out and (tmp_path / "small.sqlite").is_file()
 
-    status, out, _ = cli("sweep", "export", "small.sqlite")
+    status, out, err = cli("sweep", "export", "small.sqlite")
+    assert status == 0, err
     table = list(csv.DictReader(io.StringIO(out)))
     assert len(table) == 8 and {r["status"] for r in table} == {"ok"}
     assert {"set.matrix_unit.rows", "seconds", "energy_j", "area_mm2", "feasible"} <= set(table[0])
     assert float(table[0]["seconds"]) > 0
 
-    status, _, _ = cli("sweep", "export", "small.sqlite", "--format", "json", "-o", "all.json")
+    status, _, err = cli("sweep", "export", "small.sqlite", "--format", "json", "-o", "all.json")
+    assert status == 0, err
     document = json.loads((tmp_path / "all.json").read_text())
     assert document["sweep"] == "small" and len(document["points"]) == 8
     assert document["points"][3]["result"]["totals"]["energy_j"] > 0

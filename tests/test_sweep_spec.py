@@ -2,6 +2,8 @@
 up-front validation that names the point and the sweep file's line. No point is simulated here."""
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 import yaml
 from hypothesis import given, settings
@@ -135,10 +137,11 @@ def test_key_follows_arch_file_content(tmp_path):
     arch_text = shipped_archs()["tpu_v1"].read_text()
     (tmp_path / "chip.yaml").write_text(arch_text)
     text = BASE.replace("arch: tpu_v1", "arch: chip.yaml")
+    digest = hashlib.sha256((tmp_path / "chip.yaml").read_bytes()).hexdigest()
     before = expand(load_sweep_spec(write(tmp_path, text)))[0]
     (tmp_path / "chip.yaml").write_text(arch_text.replace("clock_mhz: 700", "clock_mhz: 701"))
     after = expand(load_sweep_spec(write(tmp_path, text)))[0]
-    assert before.config["arch"] == {"file": "chip.yaml", "sha256": before.config["arch"]["sha256"]}
+    assert before.config["arch"] == {"file": "chip.yaml", "sha256": digest}
     assert before.key != after.key
 
 

@@ -5,10 +5,9 @@ import random
 
 import pytest
 
+from accelsim._native import systolic as native
 from accelsim.engine import systolic_ref
 from accelsim.engine.dataflow import fast_cycles, fold_plan, spatial_temporal
-
-native = pytest.importorskip("accelsim._native.systolic")
 
 
 def _random_args(count, seed):

@@ -6,10 +6,9 @@ import random
 import numpy as np
 import pytest
 
+from accelsim._native import pe_array as native
 from accelsim.engine import pe_array_ref
 from accelsim.engine.dataflow import fast_cycles, fold_plan
-
-native = pytest.importorskip("accelsim._native.pe_array")
 
 
 def _operands(rng, m, k, n, dtype):
