@@ -29,12 +29,6 @@ EXPLORE = int(os.environ.get("ACCELSIM_FUZZ_EXAMPLES", "0"))
 FUZZ = settings(max_examples=EXPLORE or 40, deadline=None, derandomize=not EXPLORE, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 ERROR_LINE = re.compile(r"^accelsim(?: [\w-]+)?: error: (.*)$")
-#: bugs in files other engineers own, each pinned by a strict xfail test below; a fuzz example that
-#: hits one is not counted as a new failure
-KNOWN_BUGS = {
-    "sweep_set_value_unlocated": re.compile(r"^set\.[^:]*: cannot pass .* as an arch field value$"),
-}
-
 TINY_WORKLOAD = {
     "version": 1, "name": "tiny", "batch": 2,
     "inputs": [{"name": "x", "shape": [8, 8, 3]}],
@@ -69,8 +63,6 @@ def assert_contract(argv: list[str], file: str | tuple[str, ...] | None, option:
         errors = [line for line in err.splitlines() if ERROR_LINE.match(line)]
         assert len(errors) == 1, err
         message = ERROR_LINE.match(errors[0]).group(1)
-        if any(bug.match(message) for bug in KNOWN_BUGS.values()):
-            return status
         if file is not None:
             names = file if isinstance(file, tuple) else (file,)
             assert any(name in message for name in names), f"the message does not name {names}: {message}"
@@ -345,12 +337,9 @@ def test_fuzz_onnx_bytes(folder, edits, cut):
 
 
 # -------------------------------------------------------------------------------------------------
-# Known bugs found by the fuzzing above, in files other engineers own
+# Found by the fuzzing above
 
 
-@pytest.mark.xfail(strict=True, reason="sweep/points.py override_text raises SpecError without the sweep "
-                   "file's location for a `set:` value that cannot be written as --set text (e.g. a mapping "
-                   "with a control-character key); the message names only 'set.FIELD'")
 def test_sweep_set_value_that_cannot_be_passed_names_the_spec_file(folder):
     path = _write(folder, "unlocated.yaml", yaml.safe_dump(
         {"version": 1, "name": "fuzz", "arch": "tpu_v1", "workload": str(folder / "tiny.yaml"),

@@ -162,6 +162,14 @@ def _values_at(spec: SweepSpec, grid_index: int, zipped: bool) -> dict:
     return {d.name: params[d.name] for d in spec.dimensions}
 
 
+def _override_at(spec: SweepSpec, name: str, value) -> str:
+    """override_text for the sweep dimension ``name`` (``set.FIELD``), an error located at it."""
+    try:
+        return override_text(name[4:], value)
+    except SpecError as exc:
+        raise SpecError(exc.message, exc.location or spec.location_of(name), exc.field) from None
+
+
 def expand(spec: SweepSpec) -> tuple[Point, ...]:
     """Every point of ``spec``, in sweep order, each with its configuration and key."""
     indices, zip_length = _indices(spec)
@@ -174,7 +182,7 @@ def expand(spec: SweepSpec) -> tuple[Point, ...]:
     points = []
     for index, grid_index in enumerate(indices):
         params = _values_at(spec, grid_index, zip_length is not None)
-        overrides = tuple(override_text(name[4:], value) for name, value in params.items() if name.startswith("set."))
+        overrides = tuple(_override_at(spec, name, value) for name, value in params.items() if name.startswith("set."))
         settings = {name[9:]: value for name, value in params.items() if name.startswith("settings.")}
         for value in (params["arch"], params["workload"]):
             if value not in paths:
