@@ -56,7 +56,8 @@ setup(
         language_level=3,
         compiler_directives={"boundscheck": False, "wraparound": False, "cdivision": True},
     ),
-    install_requires=["numpy>=1.24", "simpy>=4.0", "networkx>=3.0", "pyyaml>=6.0"],
+    # matplotlib: `run --html`, `validate` and `sweep pareto --plot` draw figures (README commands)
+    install_requires=["numpy>=1.24", "simpy>=4.0", "networkx>=3.0", "pyyaml>=6.0", "matplotlib>=3.7"],
     extras_require={
         "test": ["pytest>=7", "hypothesis>=6", "scikit-learn>=1.3", "onnx>=1.15", "dask[distributed]>=2024.1", "matplotlib>=3.7", "tqdm>=4.60",
                  "scalesim==2.0.2"],  # the live SCALE-Sim parity tests run against the real package

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 NAME = "compare"
-HELP = ("compare accelerators with GPU roofline baselines on one workload (cycles, time, throughput, energy, TOPS, "
-        "utilization, area; with a --precision list also the precision study's test accuracy)")
+HELP = ("compare accelerators with GPU baselines (roofline or derated) on one workload (cycles, time, "
+        "throughput, energy, TOPS, utilization, area; with a --precision list also the precision study's test accuracy)")
 DESCRIPTION = (HELP + ". Times are per batch in seconds (table: milliseconds), throughput in samples per second, "
                "energy per batch in joules (table: millijoules), TOPS in 10^12 operations per second (2 per MAC), "
                "utilization as a fraction of peak (table: percent).")

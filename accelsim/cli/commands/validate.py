@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 NAME = "validate"
-HELP = "compare shipped configs with published silicon (TPU v1 Table 3, NVDLA spreadsheet) and write the report"
+HELP = "compare shipped configs with published silicon (TPU v1 Tables 2, 3 and 8, the NVDLA spreadsheet, SCALE-Sim, published model totals) and write the report"
 
 
 def add_arguments(parser) -> None:
