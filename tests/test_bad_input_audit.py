@@ -210,7 +210,8 @@ def test_scalesim_run_name_must_be_one_folder_name(run_name, tmp_path):
     cfg.write_text(SCALESIM_CFG.replace("run_name = scale_8x8", "run_name = " + run_name.format(escape=escape)),
                    encoding="utf-8")
     message = _one_error(["scalesim", "-c", str(cfg), "-t", SCALESIM_TOPOLOGY, "-p", str(tmp_path / "out"), "-q"])
-    assert re.match(rf"{re.escape(str(cfg))}:5:\d+: general\.run_name: expected a folder name", message), message
+    line = 1 + next(i for i, text in enumerate(SCALESIM_CFG.splitlines()) if text.startswith("run_name"))
+    assert re.match(rf"{re.escape(str(cfg))}:{line}:\d+: general\.run_name: expected a folder name", message), message
     assert not escape.exists() and not (tmp_path / "out").exists()
 
 
@@ -219,7 +220,8 @@ def test_scalesim_user_bandwidth_beyond_64_bits_is_refused(tmp_path):
     cfg.write_text(SCALESIM_CFG.replace("CALC", "USER").replace("Bandwidth : 10", "Bandwidth : " + "9" * 25),
                    encoding="utf-8")
     message = _one_error(["scalesim", "-c", str(cfg), "-t", SCALESIM_TOPOLOGY, "-p", str(tmp_path), "-q"])
-    assert message.startswith(f"{cfg}:16:13: architecture_presets.Bandwidth: must be at most"), message
+    line = 1 + next(i for i, text in enumerate(SCALESIM_CFG.splitlines()) if text.startswith("Bandwidth"))
+    assert message.startswith(f"{cfg}:{line}:13: architecture_presets.Bandwidth: must be at most"), message
 
 
 # -------------------------------------------------------------------------------------------------

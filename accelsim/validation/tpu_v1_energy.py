@@ -98,8 +98,8 @@ def energy_section(rows: list[TpuAppRow]) -> tuple[list[str], dict]:
                 f"{100 * (full.dynamic_pj_per_mac / pj_hi - 1):+.0f} % / {100 * (full.dynamic_pj_per_mac / pj_lo - 1):+.0f} % "
                 f"against {pj_hi:.2f} / {pj_lo:.2f}; by component (pJ/MAC): {split}."), "",
                 ("Why the model's dynamic energy is above the paper's: it counts every action at its table energy "
-                "(Horowitz's int8 multiply plus his 32-bit add at the accumulators' partial-sum width, a latched bit "
-                "per moving operand and partial-sum bit, SRAM by bank plus "
+                "(Horowitz's int8 multiply plus an add at the in-array partial-sum width, between his 16- and 32-bit "
+                "adds; a latched bit per moving operand and partial-sum bit; SRAM by bank plus "
                 "H-tree wire at Dally's 0.2 pJ/bit/mm) regardless of the data, while real activations are "
                 "often zero (ReLU) and toggle little; and the Unified Buffer's banking is an estimate. The other apps are weight-bound and "
                 "keep the array busy 8-13 % of the time (Table 3), so their power sits near idle and their "
