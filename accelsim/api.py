@@ -4,8 +4,10 @@ spec + workload -> lowering -> engine (units, memory) -> costs -> report, in one
 """
 from __future__ import annotations
 
+import dataclasses
+
 from .errors import AccelsimError
-from .guards import MAX_LAYERS, check_program
+from .guards import MAX_BATCH, MAX_LAYERS, check_program
 from .report.results import RunResult
 from .spec.arch import ArchSpec
 from .workload.graph import Workload
@@ -33,8 +35,8 @@ def simulate(arch: str | ArchSpec, workload: str | Workload, batch: int | None =
     from .spec.loader import load_arch
     from .workload.registry import load_workload
 
-    if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1 or batch > 10**7):
-        raise AccelsimError(f"batch must be an integer from 1 to 10^7, got {batch!r}", field="--batch")
+    if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= MAX_BATCH):
+        raise AccelsimError(f"batch must be an integer from 1 to {MAX_BATCH:,}, got {batch!r}", field="--batch")
     spec = arch if isinstance(arch, ArchSpec) else load_arch(arch, tuple(overrides))
     if isinstance(workload, Workload):
         graph = workload
@@ -67,5 +69,5 @@ def simulate(arch: str | ArchSpec, workload: str | Workload, batch: int | None =
     if sparsity is not None:
         from .sparsity.report import sparsity_report
 
-        result.extra["sparsity"] = sparsity_report(program, spec, result)
+        result = dataclasses.replace(result, extra={**result.extra, "sparsity": sparsity_report(program, spec, result)})
     return result

@@ -121,3 +121,11 @@ def test_benchmark_cases_match_the_reader_and_the_op_counts(tmp_path):
         assert kernel.flops == 2 * kernel.op.macs == case.flops
     conv1 = next(c for c in cases if c.kind == "conv" and c.kernel == 7 and c.batch == 1)
     assert conv1.out_hw == 112 and conv1.flops == 2 * 118_013_952  # ResNet-50 conv1 MACs
+
+
+def test_a_csv_that_is_not_utf8_is_a_located_error(tmp_path):
+    path = tmp_path / "binary.csv"
+    path.write_bytes(b"gpu,kernel\n\xff\xfe\x00\n")
+    with pytest.raises(AccelsimError, match="not UTF-8 text") as info:
+        read_measured_csv(path)
+    assert str(path) in str(info.value)

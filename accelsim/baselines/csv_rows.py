@@ -16,6 +16,8 @@ def located_rows(path: str | Path, required: Sequence[str]) -> Iterator[tuple[Lo
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise AccelsimError(f"cannot read file: {exc.strerror or exc}", Location(str(path))) from None
+    except UnicodeDecodeError as exc:  # binary or another encoding: a bad input, not a crash
+        raise AccelsimError(f"not UTF-8 text (byte {exc.start})", Location(str(path))) from None
     reader = csv.DictReader(text.splitlines())
     missing = [c for c in required if c not in (reader.fieldnames or ())]
     if missing:

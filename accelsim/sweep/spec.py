@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import Location, SpecError, did_you_mean
+from ..guards import MAX_BATCH
 from ..yamlio import MarkedDict, load_yaml_file
 from .keys import file_sha256
 from .metrics import SENSES, Constraint, Objective, check_metric_name
@@ -145,7 +146,7 @@ def _check_values(name: str, values: tuple, where: Location | None) -> tuple:
             if not isinstance(value, str) or not value.strip():
                 raise SpecError(f"expected a name or a file path, got {value!r}", where, name)
         elif name == "batch":
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10**7):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_BATCH):
                 raise SpecError(f"expected an integer from 1 to 10^7 (samples), got {value!r}", where, name)
         elif name == "precision":
             if value is not None and not isinstance(value, str):
