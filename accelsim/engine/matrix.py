@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from .._native.systolic import gemm_fold_pipeline
 from ..lower.work import GemmWork
 from ..spec.arch import MatrixUnitSpec
+from .dataflow import spatial_temporal
 
 
 @dataclass(frozen=True)
@@ -27,15 +28,6 @@ class MatrixTiming:
         return 0.0 if self.folds == 0 else self.used_pe_sum / self.folds
 
 
-def dataflow_dims(m: int, k: int, n: int, dataflow: str) -> tuple[int, int, int]:
-    """(dimension on rows, on columns, streamed in time) for a (m x k) . (k x n) GEMM."""
-    if dataflow == "ws":
-        return k, n, m
-    if dataflow == "os":
-        return m, n, k
-    return k, m, n  # is
-
-
 def matrix_timing(gemm: GemmWork, mu: MatrixUnitSpec, fetch_bytes_per_cycle: float, prefetch_lead: int = 0) -> MatrixTiming:
     """Time ``gemm`` on ``mu`` with the stationary operand fetched at ``fetch_bytes_per_cycle``.
 
@@ -47,7 +39,7 @@ def matrix_timing(gemm: GemmWork, mu: MatrixUnitSpec, fetch_bytes_per_cycle: flo
     """
     units = mu.count
     n_per_unit = math.ceil(gemm.n / units)
-    sr, sc, t = dataflow_dims(gemm.m, gemm.k, n_per_unit, mu.dataflow)
+    sr, sc, t = spatial_temporal(mu.dataflow, gemm.m, gemm.k, n_per_unit)
     t_eff = math.ceil(t / gemm.rate)
     bw = fetch_bytes_per_cycle / units
     skew = mu.rows + mu.cols - 2
