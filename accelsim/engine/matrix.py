@@ -19,13 +19,14 @@ class MatrixTiming:
     weight_load_stall: int
     weight_shift: int
     folds: int
-    used_pe_sum: int  # sum over folds of used rows x cols (mapping efficiency = used / (folds x R x C))
+    used_pe_sum: int  # sum over folds of used rows x cols
     fetch_cycles: int  # cycles the stationary-operand stream occupies memory
     fetch_bytes: int
 
-    @property
-    def mapping_efficiency(self) -> float:
-        return 0.0 if self.folds == 0 else self.used_pe_sum / self.folds
+    def mapping_efficiency(self, rows: int, cols: int) -> float:
+        """Mean over folds of the fraction of a ``rows`` x ``cols`` array's PEs holding a mapped
+        element (0..1): used_pe_sum / (folds x rows x cols); 0.0 when there are no folds."""
+        return self.used_pe_sum / (self.folds * rows * cols) if self.folds else 0.0
 
 
 def matrix_timing(gemm: GemmWork, mu: MatrixUnitSpec, fetch_bytes_per_cycle: float, prefetch_lead: int = 0) -> MatrixTiming:

@@ -110,7 +110,7 @@ def build_result(arch: ArchSpec, workload: Workload, program: Program, engine: E
         extra = {"layers": list(task.layers), "live_activation_bytes": task.live_bytes, "tiles": task.tiles}
         if rec.matrix is not None:
             mt = rec.matrix
-            extra.update(folds=mt.folds, mapping_efficiency=round(mt.used_pe_sum / (mt.folds * arch.matrix_unit.rows * arch.matrix_unit.cols), 6) if mt.folds else 0.0,
+            extra.update(folds=mt.folds, mapping_efficiency=round(mt.mapping_efficiency(mu.rows, mu.cols), 6),
                          gemm={"m": task.gemm.m, "k": task.gemm.k, "n": task.gemm.n, "count": task.gemm.count})
         if rec.grid is not None:
             extra["grid"] = lns_grid.timing_summary(rec.grid, grid, task.gemm)
