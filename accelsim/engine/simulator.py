@@ -18,10 +18,10 @@ import simpy
 
 from ..lower.work import Program, Task, Transfer
 from ..precision import get_precision
-from ..report.results import TimelineEvent
 from ..spec.arch import ArchSpec
 from .matrix import MatrixTiming, matrix_timing
 from .simd_grid import GridGemmTiming, run_grid_gemm
+from .timeline import TimelineEvent
 
 
 @dataclass(frozen=True)
