@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .engine.dataflow import spatial_temporal
 from .errors import Location, ResourceLimitError
 
 #: fold-loop iterations of the systolic kernel over a whole run (about 60 million per second)
@@ -40,18 +41,9 @@ def check_layer_count(count: int, what: str = "workload") -> None:
             "(about 1 ms each); use a smaller setting or split the network", field="--workload")
 
 
-def _spatial_temporal(m: int, k: int, n: int, dataflow: str) -> tuple[int, int, int]:
-    """(dimension on rows, on columns, streamed in time), as engine/matrix.py maps them."""
-    if dataflow == "ws":
-        return k, n, m
-    if dataflow == "os":
-        return m, n, k
-    return k, m, n
-
-
 def gemm_folds(m: int, k: int, n: int, dataflow: str, rows: int, cols: int, units: int = 1) -> int:
     """Fold-loop iterations of one (m x k) . (k x n) GEMM (its ``count`` is closed form)."""
-    spatial_r, spatial_c, _ = _spatial_temporal(m, k, -(-n // units), dataflow)
+    spatial_r, spatial_c, _ = spatial_temporal(dataflow, m, k, -(-n // units))
     return -(-spatial_r // rows) * -(-spatial_c // cols)
 
 
@@ -71,7 +63,7 @@ def program_folds(program, arch) -> int:
 
 def _task_cycles_bound(gemm, mu, dram_bytes_per_cycle: float) -> float:
     """An upper bound on the cycles the fold kernel counts for one GEMM task (all its groups)."""
-    sr, sc, t = _spatial_temporal(gemm.m, gemm.k, -(-gemm.n // mu.count), mu.dataflow)
+    sr, sc, t = spatial_temporal(mu.dataflow, gemm.m, gemm.k, -(-gemm.n // mu.count))
     folds = -(-sr // mu.rows) * -(-sc // mu.cols)
     fetch_per_tile = 0.0
     if mu.dataflow == "ws" and gemm.fetch_bytes_per_element > 0 and dram_bytes_per_cycle > 0:
@@ -123,12 +115,7 @@ def scalesim_cost(config, layer) -> tuple[int, int]:
     epoch stamps per ifmap and filter word."""
     rows, cols = config.array_rows, config.array_cols
     m, k, n = layer.gemm_m, layer.gemm_k, layer.gemm_n
-    if config.dataflow == "os":
-        spatial_r, spatial_c, temporal = m, n, k
-    elif config.dataflow == "ws":
-        spatial_r, spatial_c, temporal = k, n, m
-    else:
-        spatial_r, spatial_c, temporal = k, m, n
+    spatial_r, spatial_c, temporal = spatial_temporal(config.dataflow, m, k, n)
     folds = -(-spatial_r // rows) * -(-spatial_c // cols)
     cycles = folds * (temporal + 2 * rows + cols)
     table_bytes = 24 * (m + k) + 2 * (layer.ifmap_h * layer.ifmap_w * layer.channels + k * n)

@@ -5,21 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from accelsim.engine.matrix import dataflow_dims, matrix_timing
+from accelsim.engine.matrix import matrix_timing
 from accelsim.lower.work import GemmWork
 from accelsim.spec.arch import MatrixUnitSpec
 
 
 def _mu(dataflow="ws", rows=8, cols=8, count=1):
     return MatrixUnitSpec(rows=rows, cols=cols, clock_mhz=1000, dataflow=dataflow, count=count)
-
-
-def test_dataflow_dims_per_dataflow():
-    # (on rows, on columns, streamed in time) for (m x k) . (k x n), docs/systolic.md:
-    # WS (K, N, M), OS (M, N, K), IS (K, M, N)
-    assert dataflow_dims(10, 20, 30, "ws") == (20, 30, 10)
-    assert dataflow_dims(10, 20, 30, "os") == (10, 30, 20)
-    assert dataflow_dims(10, 20, 30, "is") == (20, 10, 30)
 
 
 def test_input_stationary_folds_follow_k_on_rows_and_m_on_columns():

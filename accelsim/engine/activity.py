@@ -65,7 +65,7 @@ def task_activity(task: Task, record: TaskRecord, arch: ArchSpec, precision: Pre
     traffic: list[Traffic] = []
     act = task.activation_buffer
     elem_bytes = precision.bytes
-    vector_ops = rf_bytes = pipeline_bits = 0
+    vector_ops = pipeline_bits = 0
     if task.gemm is not None and arch.matrix_unit is not None:
         g, mu = task.gemm, arch.matrix_unit
         col_folds = math.ceil(g.n / mu.cols)
@@ -106,7 +106,9 @@ def task_activity(task: Task, record: TaskRecord, arch: ArchSpec, precision: Pre
         slot = merged.setdefault((t.tensor, t.level), [0, 0])
         slot[0] += t.read_bytes
         slot[1] += t.write_bytes
-    return TaskActivity(task.macs, vector_ops, rf_bytes,
+    # register_file_bytes 0: systolic PEs latch operands in pipeline registers instead of reading a
+    # register file (costs/energy.py docstring); the LNS grid's activity (costs/lns_grid.py) fills it
+    return TaskActivity(task.macs, vector_ops, 0,
                         tuple(Traffic(k[0], k[1], v[0], v[1]) for k, v in merged.items()),
                         pipeline_bits)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..report.results import CAUSES, TimelineEvent
+from .timeline import CAUSES, TimelineEvent
 
 PRIORITY = {cause: i for i, cause in enumerate(CAUSES)}
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .._native.systolic import gemm_fold_pipeline
+
 DATAFLOWS = ("os", "ws", "is")
 
 
@@ -79,10 +81,6 @@ def fold_plan(dataflow: str, m: int, k: int, n: int, rows: int, cols: int) -> Fo
 def fast_cycles(plan: FoldPlan, double_buffered: bool) -> tuple:
     """The fold pipeline's timing with operands already on chip: (total, compute,
     weight_load_stall, weight_shift, folds, used_pe_sum) in cycles (see cython/systolic.pyx)."""
-    try:
-        from .._native.systolic import gemm_fold_pipeline
-    except ImportError:
-        from .systolic_ref import gemm_fold_pipeline
     return gemm_fold_pipeline(plan.spatial_rows, plan.spatial_cols, plan.temporal, plan.rows,
                               plan.cols, 0.0, 0.0, 1, plan.stationary_load_cycles,
                               double_buffered)

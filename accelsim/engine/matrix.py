@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from .._native.systolic import gemm_fold_pipeline
 from ..lower.work import GemmWork
 from ..spec.arch import MatrixUnitSpec
+from .dataflow import spatial_temporal
 
 
 @dataclass(frozen=True)
@@ -18,22 +19,14 @@ class MatrixTiming:
     weight_load_stall: int
     weight_shift: int
     folds: int
-    used_pe_sum: int  # sum over folds of used rows x cols (mapping efficiency = used / (folds x R x C))
+    used_pe_sum: int  # sum over folds of used rows x cols
     fetch_cycles: int  # cycles the stationary-operand stream occupies memory
     fetch_bytes: int
 
-    @property
-    def mapping_efficiency(self) -> float:
-        return 0.0 if self.folds == 0 else self.used_pe_sum / self.folds
-
-
-def dataflow_dims(m: int, k: int, n: int, dataflow: str) -> tuple[int, int, int]:
-    """(dimension on rows, on columns, streamed in time) for a (m x k) . (k x n) GEMM."""
-    if dataflow == "ws":
-        return k, n, m
-    if dataflow == "os":
-        return m, n, k
-    return k, m, n  # is
+    def mapping_efficiency(self, rows: int, cols: int) -> float:
+        """Mean over folds of the fraction of a ``rows`` x ``cols`` array's PEs holding a mapped
+        element (0..1): used_pe_sum / (folds x rows x cols); 0.0 when there are no folds."""
+        return self.used_pe_sum / (self.folds * rows * cols) if self.folds else 0.0
 
 
 def matrix_timing(gemm: GemmWork, mu: MatrixUnitSpec, fetch_bytes_per_cycle: float, prefetch_lead: int = 0) -> MatrixTiming:
@@ -47,7 +40,7 @@ def matrix_timing(gemm: GemmWork, mu: MatrixUnitSpec, fetch_bytes_per_cycle: flo
     """
     units = mu.count
     n_per_unit = math.ceil(gemm.n / units)
-    sr, sc, t = dataflow_dims(gemm.m, gemm.k, n_per_unit, mu.dataflow)
+    sr, sc, t = spatial_temporal(mu.dataflow, gemm.m, gemm.k, n_per_unit)
     t_eff = math.ceil(t / gemm.rate)
     bw = fetch_bytes_per_cycle / units
     skew = mu.rows + mu.cols - 2

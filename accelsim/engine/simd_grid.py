@@ -209,7 +209,7 @@ def vector_program_cost(prog, grid: SimdGridSpec, elem_bytes: float) -> GridVect
 def run_grid_gemm(m, task: Task, grid: SimdGridSpec, elem_bytes: float):
     """simpy process body (``yield from``) of a GEMM task on the grid; returns its timing.
 
-    ``m`` is the engine's machine (units, dram, log). The weight stream holds the DRAM while it
+    ``m`` is the engine's machine (units, dram, log, hold). The weight stream holds the DRAM while it
     runs beside the grid, as a matrix unit's streamed weights do."""
     env = m.env
     if "grid" not in m.units:
@@ -222,19 +222,10 @@ def run_grid_gemm(m, task: Task, grid: SimdGridSpec, elem_bytes: float):
             dram_req = m.dram.request()
             yield dram_req
             m.log("grid", task.name, "weight_load_stall", begin, env.now)
-            env.process(_hold_dram(m, dram_req, timing.fetch_cycles, task.name))
+            env.process(m.hold(m.dram, "dram", dram_req, timing.fetch_cycles, task.name, "dma"))
         t0 = env.now
         m.log("grid", task.name, "compute", t0, t0 + timing.compute)
         m.log("grid", task.name, "input_stall", t0 + timing.compute, t0 + timing.grid_cycles)
         m.log("grid", task.name, "weight_load_stall", t0 + timing.grid_cycles, t0 + timing.total)
         yield env.timeout(timing.total)
     return timing
-
-
-def _hold_dram(m, request, cycles: int, task: str):
-    env = m.env
-    begin = env.now
-    yield env.timeout(cycles)
-    m.log("dram", task, "dma", begin, env.now)
-    m.idle_since["dram"] = max(m.idle_since["dram"], env.now)
-    m.dram.release(request)

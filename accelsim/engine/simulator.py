@@ -18,10 +18,10 @@ import simpy
 
 from ..lower.work import Program, Task, Transfer
 from ..precision import get_precision
-from ..report.results import TimelineEvent
 from ..spec.arch import ArchSpec
 from .matrix import MatrixTiming, matrix_timing
 from .simd_grid import GridGemmTiming, run_grid_gemm
+from .timeline import TimelineEvent
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,15 @@ class _Machine:
             return self.sec_read, f"{self.secondary}.read", self.arch.fetch_bytes_per_cycle(level)
         return self.dram, "dram", self.arch.fetch_bytes_per_cycle(level)
 
+    def hold(self, path: simpy.Resource, track: str, request, cycles: int, task: str, cause: str):
+        """simpy process body: keep ``path`` (already granted to ``request``) busy with a weight
+        stream for ``cycles``, logged on ``track`` as ``cause``, then free it."""
+        begin = self.env.now
+        yield self.env.timeout(cycles)
+        self.log(track, task, cause, begin, self.env.now)
+        self.idle_since[track] = max(self.idle_since[track], self.env.now)
+        path.release(request)
+
     def move(self, task: Task, tr: Transfer, waiting_cause: str, background: bool = False):
         """Move ``tr`` over its path. A foreground move stalls its task (logged with
         ``waiting_cause``); a background one (streaming beside compute) is logged on the path's
@@ -184,7 +193,7 @@ def simulate_program(program: Program, arch: ArchSpec) -> EngineResult:
                     yield path_req
                     m.log("matrix", task.name, "weight_load_stall", begin, env.now)
                     hold = max(0, timing.fetch_cycles - (lead if env.now == begin else 0))
-                    env.process(_hold(env, m, path, track, path_req, hold, task.name))
+                    env.process(m.hold(path, track, path_req, hold, task.name, "weight_load_stall"))
                 t0 = env.now
                 # causes inside the layer, as consecutive blocks of the counted lengths
                 m.log("matrix", task.name, "weight_load_stall", t0, t0 + timing.weight_load_stall)
@@ -253,12 +262,3 @@ def _stream(m: _Machine, task: Task, transfers: list[Transfer]) -> simpy.Event:
 def _stream_path(m: _Machine, task: Task, transfers: list[Transfer]):
     for tr in transfers:
         yield from m.move(task, tr, "input_stall", background=True)
-
-
-def _hold(env: simpy.Environment, m: _Machine, path: simpy.Resource, track: str, request, cycles: int, task: str):
-    """Keep ``path`` busy with a weight stream for ``cycles`` (logged on its track), then free it."""
-    begin = env.now
-    yield env.timeout(cycles)
-    m.log(track, task, "weight_load_stall", begin, env.now)
-    m.idle_since[track] = max(m.idle_since[track], env.now)
-    path.release(request)

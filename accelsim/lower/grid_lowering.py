@@ -12,29 +12,20 @@ from __future__ import annotations
 
 import math
 
+from ..engine.simd_grid import vector_program_cost
 from ..errors import AccelsimError, WorkloadError
 from ..precision import get_precision
 from ..spec.arch import ArchSpec
 from ..workload import ops as O
-from ..workload.graph import Layer, Workload
+from ..workload.graph import Workload
 from . import vector_costs
 from .composite import expand_composites
+from .lowering import check_known_ops, group_layers
 from .memory_plan import place_activations
 from .work import GemmWork, Program, Task, Transfer
 
-
-def _groups(workload: Workload) -> list[list[Layer]]:
-    consumers = workload.consumers()
-    groups: list[list[Layer]] = []
-    for layer in workload.layers:
-        if groups and groups[-1][0].op.is_matrix and len(groups[-1]) == 1:
-            head = groups[-1][0]
-            if (isinstance(layer.op, O.Norm) and layer.op.func == "batch" and head.name in layer.inputs
-                    and len(consumers[head.name]) == 1):
-                groups[-1].append(layer)
-                continue
-        groups.append([layer])
-    return groups
+#: what a GEMM absorbs on the grid: one batch norm right after it (folded into its weights and bias)
+GRID_FUSED_OPS = frozenset({"batch_norm"})
 
 
 def _gemm(op: O.Op, elem: float, weights_in_dram: bool) -> GemmWork:
@@ -46,9 +37,6 @@ def _gemm(op: O.Op, elem: float, weights_in_dram: bool) -> GemmWork:
 
 def lower_for_grid(workload: Workload, arch: ArchSpec, precision: str | None = None) -> Program:
     """Turn ``workload`` into a :class:`Program` for a ``simd_grid`` arch (module docstring)."""
-    from ..engine.simd_grid import vector_program_cost
-    from .lowering import _check_known
-
     grid = arch.simd_grid
     prec = get_precision(precision or grid.precision)
     if prec.kind != "lns":
@@ -61,10 +49,10 @@ def lower_for_grid(workload: Workload, arch: ArchSpec, precision: str | None = N
     graph = expand_composites(workload)
     task_of: dict[str, str] = {}
     tasks: list[Task] = []
-    for group in _groups(graph):
+    for group in group_layers(graph, GRID_FUSED_OPS, max_fused=1):
         head, tail = group[0], group[-1]
         for layer in group:
-            _check_known(layer)
+            check_known_ops(layer)
         members = {layer.name for layer in group}
         deps = tuple(dict.fromkeys(task_of[i] for layer in group for i in layer.inputs if i not in members))
         notes: list[str] = []

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from ..errors import AccelsimError, WorkloadError
@@ -67,15 +68,16 @@ def concat_in_place(layer: Layer, arch: ArchSpec, producer_unit: dict[str, str])
             and all(producer_unit.get(i) == "matrix" for i in layer.inputs))
 
 
-def _group_tasks(workload: Workload, arch: ArchSpec) -> list[list[Layer]]:
-    """Split layers into fused groups: a matrix op plus the chain its output pipeline absorbs."""
-    fused_ops = set(arch.matrix_unit.fused_ops) if arch.matrix_unit else set()
+def group_layers(workload: Workload, fusable: Collection[str], max_fused: int | None = None) -> list[list[Layer]]:
+    """Split layers into fused groups: a matrix op plus the chain its output pipeline absorbs, each
+    link an op whose :func:`fusable_name` is in ``fusable``, reading the previous link, which nothing
+    else reads; at most ``max_fused`` links after the matrix op (None: no limit)."""
     consumers = workload.consumers()
     groups: list[list[Layer]] = []
     for layer in workload.layers:
-        if groups and groups[-1][0].op.is_matrix:
+        if groups and groups[-1][0].op.is_matrix and (max_fused is None or len(groups[-1]) <= max_fused):
             tail = groups[-1][-1]
-            if (fusable_name(layer.op) in fused_ops and tail.name in layer.inputs
+            if (fusable_name(layer.op) in fusable and tail.name in layer.inputs
                     and len(consumers[tail.name]) == 1):
                 groups[-1].append(layer)
                 continue
@@ -83,7 +85,13 @@ def _group_tasks(workload: Workload, arch: ArchSpec) -> list[list[Layer]]:
     return groups
 
 
-def _check_known(layer: Layer) -> None:
+def _group_tasks(workload: Workload, arch: ArchSpec) -> list[list[Layer]]:
+    """:func:`group_layers` with the arch's ``matrix_unit.fused_ops``."""
+    return group_layers(workload, set(arch.matrix_unit.fused_ops) if arch.matrix_unit else set())
+
+
+def check_known_ops(layer: Layer) -> None:
+    """Refuse a layer whose operator the lowering does not know (composites expanded first)."""
     if not isinstance(layer.op, KNOWN_OPS):
         known = ", ".join(sorted({c.kind for c in KNOWN_OPS} | {"lstm_cell", "gru_cell", "attention"}))
         raise WorkloadError(f"layer '{layer.name}': the lowering does not know operator '{layer.op.kind}' "
@@ -242,7 +250,7 @@ def _lower_group(group: list[Layer], ctx: _Context, task_of: dict[str, str], uni
     mu, vu, su = arch.matrix_unit, arch.vector_unit, arch.scalar_unit
     head, tail = group[0], group[-1]
     for layer in group:
-        _check_known(layer)
+        check_known_ops(layer)
     name = head.name
     members = {layer.name for layer in group}
     deps = tuple(dict.fromkeys(task_of[i] for layer in group for i in layer.inputs if i not in members))
@@ -331,7 +339,7 @@ def _lower_group(group: list[Layer], ctx: _Context, task_of: dict[str, str], uni
 def lower(workload: Workload, arch: ArchSpec, precision: str | None = None) -> Program:
     """Turn ``workload`` into a :class:`Program` for ``arch`` at ``precision`` (default: the arch's)."""
     if arch.simd_grid is not None:  # a grid of LNS SIMD cores: its own lowering (grid_lowering.py)
-        from .grid_lowering import lower_for_grid
+        from .grid_lowering import lower_for_grid  # in here: grid_lowering imports this module
 
         return lower_for_grid(workload, arch, precision)
     mu = arch.matrix_unit

@@ -37,21 +37,20 @@ class TaskPricer:
                                     **arch.partial_sum_shape())
         self.buffers = set(arch.sram_sizes_kib)
         self.grid = arch.simd_grid
-        self.lns_total: dict[str, float] = {}  # LNS arithmetic energy by op class (grid archs)
         if self.grid is not None:
             self.params = lns_grid.grid_params(self.params, arch)
             self.grid_pj = lns_grid.grid_energies(self.grid, self.prec, arch.technology.process_nm,
                                                   self.params.wire_pj_per_byte_mm)
 
     def price(self, task, rec, seconds: float):
-        """(energy by component in J, the task's activity) with static power over ``seconds``."""
+        """(energy by component in J, the task's activity, LNS arithmetic energy by op class in J)
+        with static power over ``seconds``; the last is empty except on an LNS SIMD grid."""
         arch, prec = self.arch, self.prec
         if self.grid is not None:
             act, ops, hops = lns_grid.grid_task_activity(task, rec, arch, prec)
             energy, lns_j = lns_grid.grid_task_energy(self.params, self.grid_pj, act, ops, hops, self.grid.core_pitch_mm,
                                                       self.buffers, arch.technology.static_power_w, seconds)
-            _add(self.lns_total, lns_j)
-            return energy, act
+            return energy, act, lns_j
         act = adjust_activity(task, task_activity(task, rec, arch, prec), arch)
         sram_read, sram_write = act.sram_bytes(self.buffers)
         activity = Activity(
@@ -60,7 +59,7 @@ class TaskPricer:
             register_file_bytes=act.register_file_bytes,
             pipeline_register_bits=act.pipeline_register_bits,
             sram_read_bytes=sram_read, sram_write_bytes=sram_write, dram_bytes=act.dram_bytes)
-        return energy_by_component(self.params, activity, arch.technology.static_power_w, seconds), act
+        return energy_by_component(self.params, activity, arch.technology.static_power_w, seconds), act, {}
 
 
 def run_energy_by_component(arch: ArchSpec, program: Program, engine: EngineResult) -> dict[str, float]:
@@ -69,7 +68,7 @@ def run_energy_by_component(arch: ArchSpec, program: Program, engine: EngineResu
     pricer = TaskPricer(arch, program.precision)
     total: dict[str, float] = {}
     for task, rec in zip(program.tasks, engine.records):
-        energy, _ = pricer.price(task, rec, 0.0)
+        energy, _, _ = pricer.price(task, rec, 0.0)
         _add(total, {k: v for k, v in energy.items() if k != "static"})
     total = dict(sorted(total.items()))
     total["static"] = arch.technology.static_power_w * engine.total_cycles / (arch.clock_mhz * 1e6)
@@ -92,6 +91,7 @@ def build_result(arch: ArchSpec, workload: Workload, program: Program, engine: E
     dram_per_cycle = arch.dram_bytes_per_cycle
     layers = []
     dynamic_total: dict[str, float] = {}
+    lns_total: dict[str, float] = {}  # LNS arithmetic energy by op class (grid archs)
     # static power is charged to the layers by their share of the run's cycles (static_share.py)
     static_cycles = cycle_shares([(rec.ready_cycle, rec.end_cycle) for rec in engine.records], engine.total_cycles)
     for task, rec, static_share in zip(program.tasks, engine.records, static_cycles):
@@ -99,9 +99,10 @@ def build_result(arch: ArchSpec, workload: Workload, program: Program, engine: E
         cycles = end - start
         causes = attribute(by_task.get(task.name, ()), start, end)
         seconds = static_share / clock_hz  # the time this layer is charged static power for
-        energy, act = pricer.price(task, rec, seconds)
+        energy, act, lns_j = pricer.price(task, rec, seconds)
         dram_bytes = act.dram_bytes
         _add(dynamic_total, {k: v for k, v in energy.items() if k != "static"})
+        _add(lns_total, lns_j)
         compute_cycles_at_peak = (task.macs / peak) if (task.macs and peak) else task.vector_cycles
         memory_cycles = dram_bytes / dram_per_cycle if dram_per_cycle else 0.0
         bound = "memory" if memory_cycles > compute_cycles_at_peak else "compute"
@@ -110,7 +111,7 @@ def build_result(arch: ArchSpec, workload: Workload, program: Program, engine: E
         extra = {"layers": list(task.layers), "live_activation_bytes": task.live_bytes, "tiles": task.tiles}
         if rec.matrix is not None:
             mt = rec.matrix
-            extra.update(folds=mt.folds, mapping_efficiency=round(mt.used_pe_sum / (mt.folds * arch.matrix_unit.rows * arch.matrix_unit.cols), 6) if mt.folds else 0.0,
+            extra.update(folds=mt.folds, mapping_efficiency=round(mt.mapping_efficiency(mu.rows, mu.cols), 6),
                          gemm={"m": task.gemm.m, "k": task.gemm.k, "n": task.gemm.n, "count": task.gemm.count})
         if rec.grid is not None:
             extra["grid"] = lns_grid.timing_summary(rec.grid, grid, task.gemm)
@@ -150,7 +151,7 @@ def build_result(arch: ArchSpec, workload: Workload, program: Program, engine: E
         if (peak and total_cycles) else 0.0,
     }
     if grid is not None:
-        summary["simd_grid"] = lns_grid.run_summary(grid, pricer.grid_pj, pricer.lns_total)
+        summary["simd_grid"] = lns_grid.run_summary(grid, pricer.grid_pj, lns_total)
     if arch.secondary_memory is not None:
         summary["peak_secondary_memory_bytes"] = max((t.secondary_live_bytes for t in program.tasks), default=0)
     return RunResult(arch=arch.name, workload=workload.name, batch=workload.batch, precision=program.precision,

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..engine.matrix import dataflow_dims
+from ..engine.dataflow import spatial_temporal
 from ..errors import AccelsimError
 from .config import UNSTRUCTURED, SparsityStructure
 from .imbalance import imbalance_factor
@@ -138,7 +138,7 @@ def sparse_gemm_effect(gemm_m: int, gemm_k: int, gemm_n: int, rows: int, cols: i
         groups = max(1, math.ceil(lanes / block))
         if hw.queue_depth is None:
             # lanes synchronise at the end of each fold's stream
-            trials = dataflow_dims(gemm_m, gemm_k, gemm_n, dataflow)[2] * shared_cycle / block
+            trials = spatial_temporal(dataflow, gemm_m, gemm_k, gemm_n)[2] * shared_cycle / block
         else:
             trials = queue_window_items(hw.queue_depth, per_item, d_private, items) * per_item / block
         imbalance = imbalance_factor(groups, trials, d_private)

@@ -6,13 +6,11 @@ and the run's result; nothing is re-simulated.
 """
 from __future__ import annotations
 
-from ..costs.energy import energy_params
+from ..costs.energy import PJ
 from ..lower.work import Program
-from ..precision import get_precision
+from ..report.build import TaskPricer, run_energy_by_component
 from ..spec.arch import ArchSpec
 from .program import CompressedTransfer, SparseGemmWork
-
-PJ = 1e-12
 
 
 def _hardware_summary(arch: ArchSpec) -> dict | None:
@@ -34,12 +32,8 @@ def sparsity_report(program: Program, arch: ArchSpec, result) -> dict:
     ``program``: the output of :func:`~accelsim.sparsity.program.apply_sparsity`; ``result``: the
     RunResult built from it (its layers in program order, its seconds). Units are in the keys.
     """
-    prec = get_precision(program.precision)
-    params = energy_params(arch.technology.process_nm, arch.dram.kind,
-                           arch.sram_sizes_kib, arch.energy,
-                           {m.name: m.banks for m in arch.memories},
-                           **arch.partial_sum_shape())
-    mac_pj = params.mac_energy_pj(prec.name)
+    pricer = TaskPricer(arch, program.precision)  # the energies the run itself was priced with
+    mac_pj = pricer.params.mac_energy_pj(pricer.prec.name)
     by_name = {layer.name: layer for layer in result.layers}
     layers = []
     dense_macs = effective_macs = 0
@@ -105,6 +99,4 @@ def energy_breakdown(program: Program, arch: ArchSpec, engine) -> dict[str, floa
     with the sparse buffer-byte counts of :func:`~accelsim.sparsity.program.adjust_activity`:
     exactly the run's ``totals.energy_j_by_component`` (report/build.py prices both, including
     an LNS SIMD grid's own per-action energies)."""
-    from ..report.build import run_energy_by_component
-
     return run_energy_by_component(arch, program, engine)
