@@ -12,7 +12,7 @@ import io
 import json
 
 from ..errors import AccelsimError
-from .keys import json_safe
+from ..jsonsafe import json_safe
 from .table import SweepTable
 
 FORMATS = ("csv", "json", "parquet")

@@ -31,8 +31,9 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 
+from ..jsonsafe import json_safe
 from .executors import ExecutorChoice, ExecutorHandle
-from .keys import canonical_json, code_sha256, json_safe
+from .keys import canonical_json, code_sha256
 from .points import Point, expand
 from .prepare import PointTask, Prepared, invalid_points_error, prepare
 from .spec import SweepSpec
