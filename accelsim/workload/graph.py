@@ -5,6 +5,7 @@ order by construction, so every run walks the layers identically (no dependence 
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -182,10 +183,10 @@ class WorkloadBuilder:
                                     f"{list(shapes[0])}, '{src}' has shape {list(shape)}")
         out = list(shapes[0])
         out[axis] = sum(s[axis] for s in shapes)
-        total = sum(O._prod(s) for s in shapes)
+        total = sum(math.prod(s) for s in shapes)
         return self.add(name, O.DataMovement((total,), tuple(out), "concat", True), tuple(inputs))
 
     def embedding(self, name: str, x: str, rows: int, dim: int) -> str:
         shape = self.shape(x)
-        lookups = O._prod(shape)
+        lookups = math.prod(shape)
         return self.add(name, O.Embedding(rows, dim, lookups, tuple(shape) + (dim,)), (x,))

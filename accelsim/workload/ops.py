@@ -14,10 +14,6 @@ from typing import ClassVar
 from ..errors import WorkloadError
 
 
-def _prod(dims) -> int:
-    return math.prod(int(d) for d in dims)
-
-
 def conv_out(size: int, kernel: int, stride: int, pad_before: int, pad_after: int, dilation: int = 1) -> int:
     """Output length of a convolution/pooling window along one axis."""
     span = dilation * (kernel - 1) + 1
@@ -60,7 +56,7 @@ class Op:
 
     @property
     def output_elements(self) -> int:
-        return _prod(self.output_shape)
+        return math.prod(self.output_shape)
 
     def validate(self) -> None:
         """Raise WorkloadError when the parameters make no sense."""
@@ -213,11 +209,11 @@ class Elementwise(Op):
 
     @property
     def vector_ops(self) -> int:
-        return _prod(self.shape) * max(1, self.inputs - 1)
+        return math.prod(self.shape) * max(1, self.inputs - 1)
 
     @property
     def input_elements(self) -> int:
-        return _prod(self.shape) * self.inputs
+        return math.prod(self.shape) * self.inputs
 
 
 ACTIVATIONS = ("relu", "relu6", "gelu", "sigmoid", "tanh", "silu", "identity")
@@ -239,11 +235,11 @@ class Activation(Op):
 
     @property
     def vector_ops(self) -> int:
-        return _prod(self.shape)
+        return math.prod(self.shape)
 
     @property
     def input_elements(self) -> int:
-        return _prod(self.shape)
+        return math.prod(self.shape)
 
 
 @dataclass(frozen=True)
@@ -322,11 +318,11 @@ class Softmax(Op):
 
     @property
     def vector_ops(self) -> int:
-        return 5 * _prod(self.shape)
+        return 5 * math.prod(self.shape)
 
     @property
     def input_elements(self) -> int:
-        return _prod(self.shape)
+        return math.prod(self.shape)
 
 
 @dataclass(frozen=True)
@@ -355,11 +351,11 @@ class Norm(Op):
 
     @property
     def vector_ops(self) -> int:
-        return (2 if self.func == "batch" else 7) * _prod(self.shape)
+        return (2 if self.func == "batch" else 7) * math.prod(self.shape)
 
     @property
     def input_elements(self) -> int:
-        return _prod(self.shape)
+        return math.prod(self.shape)
 
 
 @dataclass(frozen=True)
@@ -410,7 +406,7 @@ class DataMovement(Op):
 
     @property
     def input_elements(self) -> int:
-        return _prod(self.in_shape)
+        return math.prod(self.in_shape)
 
 
 @dataclass(frozen=True)
