@@ -425,11 +425,6 @@ class Input(Op):
         return 0
 
 
-OP_TYPES: dict[str, type[Op]] = {
-    cls.kind: cls for cls in (Conv2d, MatMul, Elementwise, Activation, Pool, Softmax, Norm, Embedding, DataMovement, Input)
-}
-
-
 @dataclass(frozen=True)
 class SharedWeightMatMul(MatMul):
     """A fully connected product whose (k × n) weight matrix is owned by another layer.
@@ -451,9 +446,6 @@ class SharedWeightMatMul(MatMul):
         return self.k * self.n + (self.n if self.bias else 0)
 
 
-OP_TYPES["matmul_shared"] = SharedWeightMatMul
-
-
 @dataclass(frozen=True)
 class SharedWeightConv2d(Conv2d):
     """A convolution reading the filters of another layer (``shared_with``), e.g. the input-gradient
@@ -469,9 +461,6 @@ class SharedWeightConv2d(Conv2d):
     @property
     def weight_elements(self) -> int:
         return self.kernel_h * self.kernel_w * (self.in_channels // self.groups) * self.out_channels
-
-
-OP_TYPES["conv2d_shared"] = SharedWeightConv2d
 
 
 # --- composite operators (lowered by accelsim/lower/composite.py into primitive tasks) -----------
@@ -612,5 +601,21 @@ class MultiHeadAttention(Op):
         return self.batch * self.d_model * (self.seq_q + 2 * self.seq_kv)
 
 
-for _cls in (LstmCell, GruCell, MultiHeadAttention):
-    OP_TYPES[_cls.kind] = _cls
+#: every op kind -> its class (the key is the class's ``kind``). SharedWeightMatMul and
+#: SharedWeightConv2d are not kinds of their own: they are matmul and conv2d whose weights another
+#: layer owns (``kind`` "matmul" and "conv2d"), built directly where they are used.
+OP_TYPES: dict[str, type[Op]] = {
+    "conv2d": Conv2d,
+    "matmul": MatMul,
+    "elementwise": Elementwise,
+    "activation": Activation,
+    "pool": Pool,
+    "softmax": Softmax,
+    "norm": Norm,
+    "embedding": Embedding,
+    "data_movement": DataMovement,
+    "input": Input,
+    "lstm_cell": LstmCell,
+    "gru_cell": GruCell,
+    "attention": MultiHeadAttention,
+}
