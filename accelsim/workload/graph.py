@@ -153,9 +153,10 @@ class WorkloadBuilder:
         n, h, w, c = self.shape(x)
         return self.add(name, O.Pool(n, h, w, c, h, w, 1, 1, func="global_avg"), (x,))
 
-    def norm(self, name: str, x: str, func: str = "batch") -> str:
+    def norm(self, name: str, x: str, func: str = "batch", size: int = 5) -> str:
+        """A batch, layer or LRN (``func`` "lrn", window of ``size`` channels) normalisation."""
         shape = self.shape(x)
-        return self.add(name, O.Norm(shape, func, shape[-1]), (x,))
+        return self.add(name, O.Norm(shape, func, shape[-1], size=size), (x,))
 
     def softmax(self, name: str, x: str) -> str:
         return self.add(name, O.Softmax(self.shape(x)), (x,))

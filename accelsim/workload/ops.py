@@ -327,14 +327,22 @@ class Softmax(Op):
 
 @dataclass(frozen=True)
 class Norm(Op):
-    """Batch norm (inference: scale and shift, 2 ops/element) or layer norm (mean, variance,
-    normalise, scale, shift: ≈7 ops/element). ``features`` is the size of the normalised axis."""
+    """Batch norm (inference: scale and shift, 2 ops/element), layer norm (mean, variance,
+    normalise, scale, shift: ≈7 ops/element) or local response normalisation (``func`` "lrn": a
+    square, a sum over a window of ``size`` channels, a power and a product: size + 2
+    ops/element). ``features`` is the size of the normalised axis; ``size`` is read for LRN only
+    (ONNX LRN's ``size``; AlexNet and GoogLeNet use 5)."""
 
     kind: ClassVar[str] = "norm"
     shape: tuple[int, ...]
     func: str = "batch"
     features: int = 0
     affine: bool = True
+    size: int = 5
+
+    def validate(self) -> None:
+        if self.func == "lrn" and (isinstance(self.size, bool) or not isinstance(self.size, int) or self.size < 1):
+            raise WorkloadError(f"lrn size must be a positive integer, got {self.size!r}")
 
     @property
     def output_shape(self):
@@ -351,7 +359,8 @@ class Norm(Op):
 
     @property
     def vector_ops(self) -> int:
-        return (2 if self.func == "batch" else 7) * math.prod(self.shape)
+        per_element = {"batch": 2, "lrn": self.size + 2}.get(self.func, 7)
+        return per_element * math.prod(self.shape)
 
     @property
     def input_elements(self) -> int:
