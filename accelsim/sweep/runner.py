@@ -290,6 +290,9 @@ def _execute(work: list[PointTask | Outcome], handle: ExecutorHandle, store: Swe
             broken = False
             for future in finished:
                 chunk = in_flight.pop(future)
+                # worker.run_point returns every error of a point (AccelsimError or any other exception)
+                # as an "error" outcome, so what result() raises is the worker or the cluster failing
+                # (BrokenProcessPool, Dask's KilledWorker or lost connection), not the point itself
                 try:
                     outcomes = future.result()
                 except Exception as exc:  # noqa: BLE001 - a lost worker or cluster: retry point by point
