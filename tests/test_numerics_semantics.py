@@ -6,6 +6,7 @@ import pytest
 
 from accelsim import numerics as nm
 from accelsim.errors import AccelsimError
+from accelsim.precision import get_precision
 
 BACKENDS = ["python"] + (["native"] if nm.backend.native_kernels() is not None else [])
 
@@ -169,3 +170,32 @@ def test_bad_arguments_are_user_errors():
         nm.int_accumulate([1], 8, "clip")
     with pytest.raises(AccelsimError, match="NaN"):
         nm.lns_encode([np.nan])
+
+
+@pytest.mark.parametrize("precision", ["bf16", "fp16", "fp8_e4m3", "int8", "int4", "lns16", "lns8"])
+@pytest.mark.parametrize("rounding", ["nearest", "stochastic"])
+def test_fake_quantize_is_the_format_round_trip(precision, rounding, backend):
+    """fake_quantize = decode(encode(x)) in the format: floats rounded, ints on a symmetric
+    per-tensor scale (max|x| -> largest code), LNS encoded and decoded; same seed, same draws."""
+    x = np.random.default_rng(3).normal(0.0, 2.0, (4, 5))
+    x[0, 0] = 0.0
+    got = nm.fake_quantize(x, precision, rounding, seed=7, backend=backend)
+    p = get_precision(precision)
+    if p.kind == "float":
+        want = nm.quantize_float(x, precision, rounding, 7, backend=backend)
+    elif p.kind == "int":
+        scale = nm.int_scale(x, p.bits)
+        want = nm.dequantize_int(nm.quantize_int(x, p.bits, scale, rounding, 7, backend), scale)
+        assert np.abs(got).max() == pytest.approx(np.abs(x).max())  # the peak maps to a code exactly
+    else:
+        want = nm.lns_decode(nm.lns_encode(x, precision, rounding, 7, backend))
+    assert got.shape == x.shape and got.dtype == np.float64
+    assert np.array_equal(got, want)
+    assert not np.array_equal(got, x)  # it did round
+    if rounding == "nearest":
+        assert np.array_equal(nm.fake_quantize(got, precision, backend=backend), got)  # idempotent
+
+
+def test_fake_quantize_refuses_binary():
+    with pytest.raises(AccelsimError, match="binary"):
+        nm.fake_quantize([1.0, -1.0], "binary")

@@ -188,3 +188,18 @@ def test_residual_add_and_split():
         b.eltwise("bad", [x, b.input("z", (1, 4, 4, 16))])
     split = O.DataMovement((1, 8, 8, 16), (1, 8, 8, 8), "split", True)
     assert (split.input_elements, split.output_elements, split.macs) == (1024, 512, 0)
+
+
+def test_op_types_lists_every_kind_once_under_its_own_name():
+    assert all(cls.kind == kind for kind, cls in O.OP_TYPES.items())
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    public = {cls for cls in subclasses(O.Op) if cls.__module__ == O.__name__ and not cls.__name__.startswith("_")}
+    assert {cls.kind for cls in public} == set(O.OP_TYPES)
+    # the shared-weight variants are their base kinds, not kinds of their own
+    assert O.SharedWeightMatMul.kind == "matmul" and O.SharedWeightConv2d.kind == "conv2d"
+    assert not hasattr(O, "_cls")

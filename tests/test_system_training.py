@@ -197,7 +197,7 @@ def test_profile_from_run_adapter():
     }
     for name in ("conv", "relu", "fc"):
         graph_layers[name].op.kind = "conv2d"
-    graph = SimpleNamespace(by_name=graph_layers)
+    graph = SimpleNamespace(by_name=lambda: graph_layers)  # a Workload's method
     def run_of(*spans):  # (name, start, end, macs, extra) in the run, one after another or overlapping
         layers = tuple(layer(name=n, start_cycle=a, end_cycle=b, cycles=b - a, macs=m, extra=e)
                        for n, a, b, m, e in spans)

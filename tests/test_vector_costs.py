@@ -6,6 +6,7 @@ import math
 import pytest
 
 from accelsim.api import simulate
+from accelsim.errors import WorkloadError
 from accelsim.lower import vector_costs as V
 from accelsim.lower.lowering import fusable_name, lower
 from accelsim.lower.scalar_costs import scalar_instructions
@@ -45,6 +46,30 @@ def test_softmax_decomposes_into_passes_and_tree_reductions():
     assert c.cycles == math.ceil(expected) == 109
     assert "2 reductions of 6 rows x 32 (3-level cross-lane tree)" in c.detail
 
+
+
+@pytest.mark.parametrize("size", [3, 5, 9])
+def test_lrn_window_is_the_ops_size(size):
+    """LRN: square, a sum over ``size`` channels, power, scale = (size + 2) element ops per element;
+    the default window (AlexNet's and GoogLeNet's) is 5."""
+    n = 2 * 4 * 4 * 16
+    op = O.Norm((2, 4, 4, 16), "lrn", 16, affine=False, size=size)
+    prog = V.program_for(op)
+    assert [(step.func, step.elements) for step in prog.steps] == [
+        ("mul", n), ("add", (size - 1) * n), ("pow", n), ("mul", n)]
+    assert prog.element_ops == op.vector_ops == (size + 2) * n
+    assert cost(op).cycles == math.ceil((size + 2) * n / 16)
+    default = O.Norm((2, 4, 4, 16), "lrn", 16, affine=False)
+    assert default.size == 5 and V.program_for(default).element_ops == 7 * n
+
+
+def test_lrn_size_from_the_builder_and_a_bad_size_refused():
+    b = WorkloadBuilder("lrn", batch=1)
+    x = b.input("x", (1, 4, 4, 16))
+    b.norm("norm", x, "lrn", size=3)
+    assert b.build().by_name()["norm"].op.size == 3
+    with pytest.raises(WorkloadError, match="lrn size"):
+        b.norm("bad", x, "lrn", size=0)
 
 def test_native_function_is_one_pass():
     vu = VectorUnitSpec(lanes=8, sublanes=2, op_cycles={"softmax": 10.0}, op_latency_cycles={"softmax": 7.0})

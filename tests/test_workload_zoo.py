@@ -93,7 +93,7 @@ def test_tpu_stand_ins_match_table1():
         counts = table1_layer_counts(w)
         assert counts == {k: row[k] for k in ("fc", "conv", "vector", "pool")}, name
         assert w.params == pytest.approx(row["weights"], rel=0.02), name
-        assert w.macs / w.params == pytest.approx(row["ops_per_weight_byte"], rel=0.01), name
+        assert w.macs / w.params == pytest.approx(row["macs_per_weight_byte"], rel=0.01), name
 
 
 def test_bad_settings_are_workload_errors():

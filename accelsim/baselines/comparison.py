@@ -70,8 +70,8 @@ def accelerator_row(variant: Variant, result) -> Row:
     """A row from an accelsim RunResult."""
     t = result.totals
     peak = (result.extra.get("arch_summary") or {}).get("peak_tops")
+    from ..costs.arch_area import arch_area_mm2
     from ..spec.loader import load_arch
-    from ..sweep.area import arch_area_mm2
 
     area, _ = arch_area_mm2(load_arch(variant.arch, variant.overrides))
     return Row(variant.name, "accelerator", result.precision, result.batch, t.seconds,

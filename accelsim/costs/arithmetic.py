@@ -162,12 +162,3 @@ def mac(costs: OperatorCosts, p: Precision, accumulator_bits: int | None = None,
     """Cost of one multiply of format ``p`` plus one accumulating add (:func:`accumulate_add`);
     ``accumulator_bits`` None: the add is of format ``p`` too."""
     return multiply(costs, p) + accumulate_add(costs, p, accumulator_bits, products_per_sum)
-
-
-def is_published(p: Precision) -> tuple[bool, bool]:
-    """Whether the (multiply, add) energies of ``p`` are published numbers (not derived)."""
-    if p.kind == "int":
-        return p.bits in tables.INT_MULT_PJ, p.bits in tables.INT_ADD_PJ
-    if p.kind == "float":
-        return p.name in tables.FLOAT_MULT_PJ, p.name in tables.FLOAT_ADD_PJ
-    return False, False

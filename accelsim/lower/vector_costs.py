@@ -30,9 +30,6 @@ from dataclasses import dataclass
 from ..spec.arch import ArchSpec, FunctionUnitSpec, VectorUnitSpec
 from ..workload import ops as O
 
-#: elements combined per element of the LRN window sum (AlexNet and GoogLeNet use size 5)
-LRN_WINDOW = 5
-
 
 @dataclass(frozen=True)
 class VectorStep:
@@ -106,7 +103,8 @@ def _norm_program(op: O.Norm) -> VectorProgram:
     if op.func == "batch":
         return VectorProgram("batch_norm", n, (_map("mul", n), _map("add", n)), n, n)
     if op.func == "lrn":
-        steps = (_map("mul", n), _map("add", (LRN_WINDOW - 1) * n), _map("pow", n), _map("mul", n))
+        # square, sum over the window of op.size channels, power, scale
+        steps = (_map("mul", n), _map("add", (op.size - 1) * n), _map("pow", n), _map("mul", n))
         return VectorProgram("lrn", n, steps, n, n)
     length = op.features or int(op.shape[-1])
     rows = n // max(1, length)

@@ -20,6 +20,7 @@ import matplotlib
 from matplotlib.figure import Figure
 
 from ..atomic import write_atomic
+from ..validation.published import TPU_V1_MACS_PER_WEIGHT_BYTE, TPU_V1_PEAK_TOPS, TPU_V1_TABLE3
 from .results import CAUSES, RunResult
 
 FORMATS = ("png", "svg")
@@ -45,8 +46,7 @@ _ROOF_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"
 #: TPU v1 paper (Jouppi et al., ISCA 2017): (MACs per weight byte from Table 1, TeraOps/s from
 #: Table 3) for the six production apps, as placed on the paper's roofline figure.
 TPU17_APPS: dict[str, tuple[float, float]] = {
-    "MLP0": (200, 12.3), "MLP1": (168, 9.7), "LSTM0": (64, 3.7),
-    "LSTM1": (96, 2.8), "CNN0": (2888, 86.0), "CNN1": (1750, 14.1),
+    app: (TPU_V1_MACS_PER_WEIGHT_BYTE[app], tops) for app, (_, _, tops) in TPU_V1_TABLE3.items()
 }
 
 
@@ -218,7 +218,7 @@ def app_point(result: RunResult, workload) -> tuple[float, float]:
 
 
 def tpu_paper_roofline_figure(apps: Mapping[str, tuple[float, float]] = TPU17_APPS,
-                              peak_tops: float = 92.0, bandwidth_gbps: float = 34.0,
+                              peak_tops: float = TPU_V1_PEAK_TOPS, bandwidth_gbps: float = 34.0,
                               other_roofs: Iterable[Roof] = (),
                               simulated: Mapping[str, tuple[float, float]] | None = None) -> Figure:
     """The TPU v1 paper's roofline (92 TOPS, 34 GB/s, ridge 1350 MACs per weight byte) with apps.

@@ -4,20 +4,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 
+from ..jsonsafe import json_safe
 from .results import LayerResult, RunResult
-
-
-def _clean(value):
-    """JSON-safe: non-finite floats become null; floats keep full precision."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    return value
 
 
 def layer_gpu_seconds(layer: LayerResult, gpu_layers: dict[str, float] | None) -> float | None:
@@ -64,7 +53,7 @@ def to_dict(result: RunResult) -> dict:
     for key, value in result.extra.items():
         if key not in ("gpu_baseline", "gpu_layers"):
             out[key] = value
-    return _clean(out)
+    return json_safe(out)
 
 
 def to_json(result: RunResult) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import AccelsimError, Location, SpecError
-from ..precision import PRECISIONS, get_precision
+from ..precision import get_precision
 from ..sparsity.spec import SparsityHardwareSpec
 from .schema import spec_field
 from .simd_grid import SimdGridSpec
@@ -343,13 +343,6 @@ class ArchSpec:
         if self.secondary_memory is not None:
             sizes[self.secondary_memory.name] = self.secondary_memory.size_kib
         return sizes
-
-    def supported_precisions(self) -> tuple[str, ...]:
-        if self.simd_grid is not None:
-            return (self.simd_grid.precision,)
-        if self.matrix_unit is not None:
-            return tuple(self.matrix_unit.precisions)
-        return tuple(PRECISIONS)
 
     @property
     def dram_bytes_per_cycle(self) -> float:

@@ -37,18 +37,6 @@ def _show(value) -> str:
     return short.repr(value)
 
 
-def _type_name(tp) -> str:
-    if tp is int:
-        return "an integer"
-    if tp is float:
-        return "a number"
-    if tp is str:
-        return "a string"
-    if tp is bool:
-        return "true or false"
-    return getattr(tp, "__name__", str(tp))
-
-
 def _check_range(value, meta, where, path):
     lo, hi, choices = meta.get("min"), meta.get("max"), meta.get("choices")
     if choices is not None and value not in choices:

@@ -12,7 +12,7 @@ import time
 from dataclasses import asdict, dataclass
 
 from .. import numerics as nm
-from .arithmetic import VARIANTS, make_arithmetic
+from .arithmetic_modes import VARIANTS, make_arithmetic
 from .data import load_dataset
 from .mlp import TrainingSetup, evaluate_error, train
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..costs.arch_area import arch_area_mm2
 from ..errors import AccelsimError, SpecError
 from ..precision import get_precision
 from ..spec.arch import ArchSpec
-from .area import arch_area_mm2
 from .inputs import load_point_arch, load_point_workload
 from .metrics import Constraint
 from .points import Point, swept_names

@@ -31,8 +31,9 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 
+from ..jsonsafe import json_safe
 from .executors import ExecutorChoice, ExecutorHandle
-from .keys import canonical_json, code_sha256, json_safe
+from .keys import canonical_json, code_sha256
 from .points import Point, expand
 from .prepare import PointTask, Prepared, invalid_points_error, prepare
 from .spec import SweepSpec
@@ -289,6 +290,9 @@ def _execute(work: list[PointTask | Outcome], handle: ExecutorHandle, store: Swe
             broken = False
             for future in finished:
                 chunk = in_flight.pop(future)
+                # worker.run_point returns every error of a point (AccelsimError or any other exception)
+                # as an "error" outcome, so what result() raises is the worker or the cluster failing
+                # (BrokenProcessPool, Dask's KilledWorker or lost connection), not the point itself
                 try:
                     outcomes = future.result()
                 except Exception as exc:  # noqa: BLE001 - a lost worker or cluster: retry point by point

@@ -13,8 +13,9 @@ import time
 from dataclasses import dataclass
 
 from ..errors import AccelsimError
+from ..jsonsafe import json_safe
 from .inputs import load_point_workload
-from .keys import canonical_json, code_sha256, json_safe
+from .keys import canonical_json, code_sha256
 from .prepare import PointTask
 
 PARENT_POLL_S = 0.5

@@ -137,13 +137,3 @@ def collective_cost(collective: str, algorithm: str, n_bytes: float, ranks: int,
         else:  # Bruck: log p rounds, each moving half the buffer
             lat, bw, red = log_p * a, log_p * n / 2 * b, 0.0
     return CollectiveCost(collective, algorithm, p, n, lat, bw, red)
-
-
-def bus_bandwidth_factor(collective: str, ranks: int) -> float:
-    """NCCL's bus-bandwidth factor: algbw x factor = busbw (NVIDIA/nccl-tests PERFORMANCE.md)."""
-    p = ranks
-    if collective == "all_reduce":
-        return 2 * (p - 1) / p
-    if collective in ("reduce_scatter", "all_gather", "all_to_all"):
-        return (p - 1) / p
-    return 1.0

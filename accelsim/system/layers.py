@@ -130,7 +130,7 @@ def profile_from_run(result, graph, gradient_bytes_per_param: float = 4.0,
     Without backward layers backward = 2 x forward for MAC layers and 1 x for vector layers
     (approximation, said in ``source``).
     """
-    by_name = graph.by_name() if callable(graph.by_name) else graph.by_name
+    by_name = graph.by_name()
     hz = result.clock_mhz * 1e6
     forward: list[list] = []  # [name, seconds, macs, params, out_elements, is_input]
     owner: dict[str, int] = {}

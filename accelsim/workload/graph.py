@@ -5,6 +5,7 @@ order by construction, so every run walks the layers identically (no dependence 
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -152,9 +153,10 @@ class WorkloadBuilder:
         n, h, w, c = self.shape(x)
         return self.add(name, O.Pool(n, h, w, c, h, w, 1, 1, func="global_avg"), (x,))
 
-    def norm(self, name: str, x: str, func: str = "batch") -> str:
+    def norm(self, name: str, x: str, func: str = "batch", size: int = 5) -> str:
+        """A batch, layer or LRN (``func`` "lrn", window of ``size`` channels) normalisation."""
         shape = self.shape(x)
-        return self.add(name, O.Norm(shape, func, shape[-1]), (x,))
+        return self.add(name, O.Norm(shape, func, shape[-1], size=size), (x,))
 
     def softmax(self, name: str, x: str) -> str:
         return self.add(name, O.Softmax(self.shape(x)), (x,))
@@ -182,10 +184,10 @@ class WorkloadBuilder:
                                     f"{list(shapes[0])}, '{src}' has shape {list(shape)}")
         out = list(shapes[0])
         out[axis] = sum(s[axis] for s in shapes)
-        total = sum(O._prod(s) for s in shapes)
+        total = sum(math.prod(s) for s in shapes)
         return self.add(name, O.DataMovement((total,), tuple(out), "concat", True), tuple(inputs))
 
     def embedding(self, name: str, x: str, rows: int, dim: int) -> str:
         shape = self.shape(x)
-        lookups = O._prod(shape)
+        lookups = math.prod(shape)
         return self.add(name, O.Embedding(rows, dim, lookups, tuple(shape) + (dim,)), (x,))

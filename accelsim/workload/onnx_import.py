@@ -59,10 +59,6 @@ def _nhwc(shape: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(shape)
 
 
-def _prod(dims) -> int:
-    return math.prod(int(d) for d in dims)
-
-
 class _Importer:
     """Walks one ONNX graph in its (topological) node order and emits accelsim layers."""
 
@@ -340,7 +336,7 @@ class _Importer:
         elif t == "LayerNormalization":
             shape = self.rank(node.input[0], node, tuple(range(1, 9)), "an input of rank 1 or more")
             axis = a.get("axis", -1) % len(shape)
-            features = _prod(shape[axis:])
+            features = math.prod(shape[axis:])
             affine = len(node.input) > 1 and node.input[1] in self.initializers
             op = O.Norm(_nhwc(shape), "layer", features, affine)  # scale (+ bias): counted as scale and shift
             self.emit(name, op, node.input[:1], node.output[:1])
@@ -358,15 +354,15 @@ class _Importer:
         elif t in _MOVES:
             func, copies = _MOVES[t]
             before, after = self.shape(node.input[0], node), self.shape(node.output[0], node)
-            if not copies and _prod(before) != _prod(after):
-                raise self.error(f"{t} changes the element count: {list(before)} ({_prod(before)} elements) to "
-                                 f"{list(after)} ({_prod(after)})", node)
+            if not copies and math.prod(before) != math.prod(after):
+                raise self.error(f"{t} changes the element count: {list(before)} ({math.prod(before)} elements) to "
+                                 f"{list(after)} ({math.prod(after)})", node)
             self.emit(name, O.DataMovement(_nhwc(self.shape(node.input[0], node)),
                                            _nhwc(self.shape(node.output[0], node)), func, copies),
                       node.input[:1], node.output)
         elif t == "Concat":
             acts = [x for x in node.input if x not in self.static]
-            total = sum(_prod(self.shape(x, node)) for x in node.input if x)
+            total = sum(math.prod(self.shape(x, node)) for x in node.input if x)
             self.emit(name, O.DataMovement((total,), _nhwc(self.shape(node.output[0], node)), "concat", True),
                       acts, node.output)
         elif t == "Split":
@@ -439,7 +435,7 @@ class _Importer:
         wshape = self.shape(node.input[1], node)  # (C_in, C_out / group, kH, kW)
         n, c, h, w = self._as4d(self.shape(node.input[0], node), node)
         groups = int(a.get("group", 1))
-        k_area = _prod(wshape[2:])
+        k_area = math.prod(wshape[2:])
         out_shape = _nhwc(self._as4d(self.shape(node.output[0], node), node))
         parts = []
         for g in range(groups):
@@ -449,7 +445,7 @@ class _Importer:
             parts.append(self.emit(f"{name}_gemm{g}" if groups > 1 else f"{name}_gemm", gemm, node.input[:1], ()))
         # col2im: every GEMM output element is accumulated into the output map
         op = O.Elementwise(out_shape, "col2im_add", max(2, -(-(n * h * w * int(wshape[1]) * k_area * groups)
-                                                            // max(1, _prod(out_shape))) + 1))
+                                                            // max(1, math.prod(out_shape))) + 1))
         lname = self.unique(f"{name}_col2im")
         self.layers[lname] = [op, tuple(parts)]
         self.producer[node.output[0]] = lname
@@ -479,9 +475,9 @@ class _Importer:
             sb = sb + (1,)
         m, k, n = sa[-2], sa[-1], sb[-1]
         batch_dims = out[:-2] if len(out) >= 2 else ()
-        count = _prod(batch_dims) if batch_dims else 1
+        count = math.prod(batch_dims)  # 1 for no batch dimensions
         if y in self.static and len(sb) == 2:
-            op = O.MatMul(_prod(sa[:-1]), k, n, 1, True, False, out)
+            op = O.MatMul(math.prod(sa[:-1]), k, n, 1, True, False, out)
             self.emit(name, op, (x,), node.output)
         elif x in self.static and len(sa) == 2:
             # W · X: the weight is the left operand; as an FC, (X^T W^T) has X's columns as rows
@@ -501,7 +497,7 @@ class _Importer:
             op = self.layers[layer][0]
             cshape = self.shapes.get(consts[0], ())
             if (type(op) is O.MatMul and op.weights and not op.bias and self.consumers.get(acts[0], 0) == 1
-                    and _prod(cshape) == op.n):
+                    and math.prod(cshape) == op.n):
                 self.layers[layer][0] = dataclasses.replace(op, bias=True)
                 self.producer[out] = layer
                 return
@@ -520,7 +516,7 @@ class _Importer:
         out = self.shape(node.output[0], node)
         dshape = self.shape(data, node)
         if data in self.initializers and a.get("axis", 0) == 0 and len(dshape) == 2:
-            lookups = _prod(self.shapes.get(idx, (1,))) if idx in self.shapes else _prod(out) // dshape[1]
+            lookups = math.prod(self.shapes.get(idx, (1,))) if idx in self.shapes else math.prod(out) // dshape[1]
             self.emit(name, O.Embedding(int(dshape[0]), int(dshape[1]), lookups, out), (idx,), node.output)
         else:
             self.emit(name, O.DataMovement(dshape, out, "gather", True), [t for t in node.input], node.output)

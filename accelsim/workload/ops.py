@@ -14,10 +14,6 @@ from typing import ClassVar
 from ..errors import WorkloadError
 
 
-def _prod(dims) -> int:
-    return math.prod(int(d) for d in dims)
-
-
 def conv_out(size: int, kernel: int, stride: int, pad_before: int, pad_after: int, dilation: int = 1) -> int:
     """Output length of a convolution/pooling window along one axis."""
     span = dilation * (kernel - 1) + 1
@@ -60,7 +56,7 @@ class Op:
 
     @property
     def output_elements(self) -> int:
-        return _prod(self.output_shape)
+        return math.prod(self.output_shape)
 
     def validate(self) -> None:
         """Raise WorkloadError when the parameters make no sense."""
@@ -213,11 +209,11 @@ class Elementwise(Op):
 
     @property
     def vector_ops(self) -> int:
-        return _prod(self.shape) * max(1, self.inputs - 1)
+        return math.prod(self.shape) * max(1, self.inputs - 1)
 
     @property
     def input_elements(self) -> int:
-        return _prod(self.shape) * self.inputs
+        return math.prod(self.shape) * self.inputs
 
 
 ACTIVATIONS = ("relu", "relu6", "gelu", "sigmoid", "tanh", "silu", "identity")
@@ -239,11 +235,11 @@ class Activation(Op):
 
     @property
     def vector_ops(self) -> int:
-        return _prod(self.shape)
+        return math.prod(self.shape)
 
     @property
     def input_elements(self) -> int:
-        return _prod(self.shape)
+        return math.prod(self.shape)
 
 
 @dataclass(frozen=True)
@@ -322,23 +318,31 @@ class Softmax(Op):
 
     @property
     def vector_ops(self) -> int:
-        return 5 * _prod(self.shape)
+        return 5 * math.prod(self.shape)
 
     @property
     def input_elements(self) -> int:
-        return _prod(self.shape)
+        return math.prod(self.shape)
 
 
 @dataclass(frozen=True)
 class Norm(Op):
-    """Batch norm (inference: scale and shift, 2 ops/element) or layer norm (mean, variance,
-    normalise, scale, shift: ≈7 ops/element). ``features`` is the size of the normalised axis."""
+    """Batch norm (inference: scale and shift, 2 ops/element), layer norm (mean, variance,
+    normalise, scale, shift: ≈7 ops/element) or local response normalisation (``func`` "lrn": a
+    square, a sum over a window of ``size`` channels, a power and a product: size + 2
+    ops/element). ``features`` is the size of the normalised axis; ``size`` is read for LRN only
+    (ONNX LRN's ``size``; AlexNet and GoogLeNet use 5)."""
 
     kind: ClassVar[str] = "norm"
     shape: tuple[int, ...]
     func: str = "batch"
     features: int = 0
     affine: bool = True
+    size: int = 5
+
+    def validate(self) -> None:
+        if self.func == "lrn" and (isinstance(self.size, bool) or not isinstance(self.size, int) or self.size < 1):
+            raise WorkloadError(f"lrn size must be a positive integer, got {self.size!r}")
 
     @property
     def output_shape(self):
@@ -355,11 +359,12 @@ class Norm(Op):
 
     @property
     def vector_ops(self) -> int:
-        return (2 if self.func == "batch" else 7) * _prod(self.shape)
+        per_element = {"batch": 2, "lrn": self.size + 2}.get(self.func, 7)
+        return per_element * math.prod(self.shape)
 
     @property
     def input_elements(self) -> int:
-        return _prod(self.shape)
+        return math.prod(self.shape)
 
 
 @dataclass(frozen=True)
@@ -410,7 +415,7 @@ class DataMovement(Op):
 
     @property
     def input_elements(self) -> int:
-        return _prod(self.in_shape)
+        return math.prod(self.in_shape)
 
 
 @dataclass(frozen=True)
@@ -427,11 +432,6 @@ class Input(Op):
     @property
     def input_elements(self) -> int:
         return 0
-
-
-OP_TYPES: dict[str, type[Op]] = {
-    cls.kind: cls for cls in (Conv2d, MatMul, Elementwise, Activation, Pool, Softmax, Norm, Embedding, DataMovement, Input)
-}
 
 
 @dataclass(frozen=True)
@@ -455,9 +455,6 @@ class SharedWeightMatMul(MatMul):
         return self.k * self.n + (self.n if self.bias else 0)
 
 
-OP_TYPES["matmul_shared"] = SharedWeightMatMul
-
-
 @dataclass(frozen=True)
 class SharedWeightConv2d(Conv2d):
     """A convolution reading the filters of another layer (``shared_with``), e.g. the input-gradient
@@ -473,9 +470,6 @@ class SharedWeightConv2d(Conv2d):
     @property
     def weight_elements(self) -> int:
         return self.kernel_h * self.kernel_w * (self.in_channels // self.groups) * self.out_channels
-
-
-OP_TYPES["conv2d_shared"] = SharedWeightConv2d
 
 
 # --- composite operators (lowered by accelsim/lower/composite.py into primitive tasks) -----------
@@ -616,5 +610,21 @@ class MultiHeadAttention(Op):
         return self.batch * self.d_model * (self.seq_q + 2 * self.seq_kv)
 
 
-for _cls in (LstmCell, GruCell, MultiHeadAttention):
-    OP_TYPES[_cls.kind] = _cls
+#: every op kind -> its class (the key is the class's ``kind``). SharedWeightMatMul and
+#: SharedWeightConv2d are not kinds of their own: they are matmul and conv2d whose weights another
+#: layer owns (``kind`` "matmul" and "conv2d"), built directly where they are used.
+OP_TYPES: dict[str, type[Op]] = {
+    "conv2d": Conv2d,
+    "matmul": MatMul,
+    "elementwise": Elementwise,
+    "activation": Activation,
+    "pool": Pool,
+    "softmax": Softmax,
+    "norm": Norm,
+    "embedding": Embedding,
+    "data_movement": DataMovement,
+    "input": Input,
+    "lstm_cell": LstmCell,
+    "gru_cell": GruCell,
+    "attention": MultiHeadAttention,
+}

@@ -52,10 +52,6 @@ _VECTOR_GRAD_OPS = {"relu": 1, "relu6": 1, "identity": 1, "sigmoid": 2, "tanh": 
                     "batch": 6, "layer": 9, "lrn": 7, "softmax": 4, "max": 1, "avg": 1, "global_avg": 1}
 
 
-def _prod(dims) -> int:
-    return math.prod(int(d) for d in dims)
-
-
 class _Backward:
     def __init__(self, workload: Workload, input_grads: bool):
         self.w = workload
@@ -148,7 +144,7 @@ class _Backward:
         if isinstance(op, O.Softmax):
             ops_per = _VECTOR_GRAD_OPS["softmax"]
         in_shape = self.by_name[layer.inputs[0]].op.output_shape if layer.inputs else op.output_shape
-        shape = in_shape if _prod(in_shape) >= _prod(op.output_shape) else op.output_shape
+        shape = in_shape if math.prod(in_shape) >= math.prod(op.output_shape) else op.output_shape
         grad = O.Elementwise(tuple(shape), f"{func}_grad", ops_per + 1)
         g = self.add(f"{layer.name}/dX", grad, (dy, layer.name))
         if op.params:
@@ -189,7 +185,7 @@ class _Backward:
             cols = self.add(f"{layer.name}/dX_col", O.SharedWeightMatMul(m, n, k, op.groups, True, False,
                                                                         (op.groups, m, k), owner), (dy,))
             in_shape = (op.batch, op.in_h, op.in_w, op.in_channels)
-            overlap = max(1, -(-(m * k * op.groups) // _prod(in_shape)))
+            overlap = max(1, -(-(m * k * op.groups) // math.prod(in_shape)))
             dx = self.add(f"{layer.name}/dX", O.Elementwise(in_shape, "col2im_add", overlap + 1), (cols,))
         self.give(layer, dx)
 
@@ -203,7 +199,7 @@ class _Backward:
                                                                                        "bias_grad", 1), (dy,)))
         if self.needs_input_grad(layer):
             in_shape = self.by_name[x].op.output_shape if x else (op.count, op.m, op.k)
-            if _prod(in_shape) != op.count * op.m * op.k:
+            if math.prod(in_shape) != op.count * op.m * op.k:
                 in_shape = (op.count, op.m, op.k)
             dx = self.add(f"{layer.name}/dX", O.SharedWeightMatMul(op.m, op.n, op.k, op.count, True, False,
                                                                   tuple(in_shape), owner), (dy,))

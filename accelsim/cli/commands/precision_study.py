@@ -54,7 +54,7 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     from ...errors import AccelsimError, did_you_mean
     from ...numerics import LnsFormat
-    from ...study.arithmetic import VARIANTS
+    from ...study.arithmetic_modes import VARIANTS
     from ...study.precision_study import format_table, run_precision_study, to_json
     from ..common import emit
 

@@ -162,12 +162,13 @@ def _export(db: str, args) -> int:
 
 
 def _pareto(db: str, args) -> int:
+    from ...sweep.export import FRONT_FORMATS, render_front
     from ...sweep.metrics import parse_objective_text
     from ...sweep.table import front_of
     from ..common import emit
 
     fmt = args.format or "table"
-    if fmt not in ("table", "csv", "json"):
+    if fmt not in FRONT_FORMATS:
         raise AccelsimError(f"expected table, csv or json, got {fmt!r}", field="--format")
     table = _table(db, args)
     objectives = (tuple(parse_objective_text(t) for t in args.objective) if args.objective
@@ -175,47 +176,10 @@ def _pareto(db: str, args) -> int:
     if not objectives:
         raise AccelsimError("no objectives: give --objective METRIC:min|max (the spec has none)", field="--objective")
     result = front_of(table, objectives)
-    emit(_render_front(table, result, objectives, fmt), args.output)
+    emit(render_front(table, result, objectives, fmt), args.output)
     if args.plot:
         _plot(table, result, objectives, args.plot)
     return 0
-
-
-def _render_front(table, result, objectives, fmt: str) -> str:
-    import csv
-    import io
-    import json
-
-    swept = list(table.sweep.swept)
-    columns = ["index", *swept, *(o.metric for o in objectives)]
-    if fmt == "json":
-        rows = [{c: row.get(c) for c in columns} | {"key": row["key"]} for row in result.front]
-        doc = {"sweep": table.sweep.name, "objectives": [o.describe() for o in objectives],
-               "candidates": len(result.candidates), "left_out": result.left_out, "front": rows}
-        return json.dumps(doc, indent=1, sort_keys=True) + "\n"
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(columns)
-        for row in result.front:
-            writer.writerow([repr(row[c]) if isinstance(row[c], float) else row[c] for c in columns])
-        return buffer.getvalue()
-    shown = [c.split(".", 1)[1] if c.startswith(("set.", "settings.")) else c for c in columns]
-
-    def cell(column: str, value) -> str:
-        if value is None:  # a parameter the point left at its default (sparsity: a dense point)
-            return "dense" if column == "sparsity" else "-"
-        return f"{value:.6g}" if isinstance(value, float) else str(value)
-
-    body = [[cell(c, row[c]) for c in columns] for row in result.front]
-    widths = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(shown)]
-    lines = [(f"Pareto front of sweep {table.sweep.name}: {len(result.front)} of {len(result.candidates)} feasible "
-             f"points ({', '.join(o.describe() for o in objectives)})")]
-    if result.left_out:
-        lines.append(f"({result.left_out} finished points left out: outside the constraints or missing an objective)")
-    lines.append("  ".join(h.rjust(w) for h, w in zip(shown, widths, strict=True)))
-    lines += ["  ".join(v.rjust(w) for v, w in zip(r, widths, strict=True)) for r in body]
-    return "\n".join(lines) + "\n"
 
 
 def _plot(table, result, objectives, path: str) -> None:

@@ -2,30 +2,22 @@
 
 The real layer shapes are not public. Each stand-in matches Table 1's layer counts by kind (FC, Conv,
 Vector, Pool), its weight count (within 2 %) and its batch size, and its MACs per weight byte equal
-Table 1's "ops/weight-byte" (within 1 %); the structures and widths are invented (said per network
-below). Layers are counted as :func:`table1_layer_counts` does: an activation directly after a
+Table 1's "Ops/weight-byte" column, which counts MACs (within 1 %); the structures and widths are
+invented (said per network below). Layers are counted as :func:`table1_layer_counts` does: an activation directly after a
 matrix layer is that layer's nonlinearity (the TPU applies it in the Activate step), not a layer.
 The LSTM stand-ins are one time step: the TPU runs recurrent networks step by step.
 """
 from __future__ import annotations
 
+from ...validation.published import TPU_V1_TABLE1, TPU_V1_TABLE3
 from ..graph import Workload, WorkloadBuilder
 from ..ops import Activation, Conv2d, DataMovement, Elementwise, Input, MatMul, Norm, Pool, Softmax
 from . import ZooEntry
 from .recurrent import lstm_cell
 
-#: Table 1 of Jouppi et al. 2017: layer counts by kind, weights and batch (shared reference hardware.md)
-TABLE1 = {
-    "tpu_mlp0": {"fc": 5, "conv": 0, "vector": 0, "pool": 0, "weights": 20e6, "ops_per_weight_byte": 200, "batch": 200},
-    "tpu_mlp1": {"fc": 4, "conv": 0, "vector": 0, "pool": 0, "weights": 5e6, "ops_per_weight_byte": 168, "batch": 168},
-    "tpu_lstm0": {"fc": 24, "conv": 0, "vector": 34, "pool": 0, "weights": 52e6, "ops_per_weight_byte": 64,
-                  "batch": 64},
-    "tpu_lstm1": {"fc": 37, "conv": 0, "vector": 19, "pool": 0, "weights": 34e6, "ops_per_weight_byte": 96,
-                  "batch": 96},
-    "tpu_cnn0": {"fc": 0, "conv": 16, "vector": 0, "pool": 0, "weights": 8e6, "ops_per_weight_byte": 2888, "batch": 8},
-    "tpu_cnn1": {"fc": 4, "conv": 72, "vector": 0, "pool": 13, "weights": 100e6, "ops_per_weight_byte": 1750,
-                 "batch": 32},
-}
+#: Table 1 of Jouppi et al. 2017 per stand-in workload: layer counts by kind, weights, MACs per
+#: weight byte and batch (the numbers live in accelsim/validation/published.py)
+TABLE1 = {TPU_V1_TABLE3[app][0]: row for app, row in TPU_V1_TABLE1.items()}
 
 
 def table1_layer_counts(workload: Workload) -> dict[str, int]:
@@ -112,7 +104,7 @@ def tpu_lstm1(batch: int = 96):
 
 
 def tpu_cnn0(batch: int = 8):
-    """CNN0: 16 conv layers, 8M weights, batch 8, ops/weight-byte 2888 = 8 × 361 (Table 1).
+    """CNN0: 16 conv layers, 8M weights, batch 8, 2888 = 8 × 361 MACs per weight byte (Table 1).
     361 MACs per weight per image is a 19×19 output plane, so this stand-in is a Go-board network:
     invented 48 input feature planes on 19×19, 16 same-padded 3×3 convolutions of 242 channels with
     ReLU (8.01M weights)."""
@@ -137,7 +129,7 @@ def _cnn1_module(b: WorkloadBuilder, name: str, x: str, width: int) -> str:
 
 
 def tpu_cnn1(batch: int = 32):
-    """CNN1: 4 FC + 72 conv + 13 pool layers, 100M weights, batch 32, ops/weight-byte 1750 (Table 1).
+    """CNN1: 4 FC + 72 conv + 13 pool layers, 100M weights, batch 32, 1750 MACs per weight byte (Table 1).
     Invented: a 224×224 image, a 6-conv stem (7×7/2 64, 3×3/2 128, 1×1 128, 3×3/2 256, 1×1 256,
     3×3 512), max pool to 14×14, 5 inception-style modules of 1232 channels (6 convs and a stride-1
     pool branch each), max pool to 7×7, 6 more modules, then the 7×7×1232 map flattened into FC

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from accelsim import numerics as nm
-from accelsim.study.arithmetic import VARIANTS, make_arithmetic
+from accelsim.study.arithmetic_modes import VARIANTS, make_arithmetic
 from accelsim.study.data import load_dataset
 
 LNS16 = nm.LnsFormat(7, 8, 1024)

@@ -1,4 +1,4 @@
-"""Area of an architecture from the cost model (accelsim/costs/area.py): matrix-unit PEs + on-chip SRAM + glue.
+"""Area of an architecture from the area model (area.py): matrix-unit PEs + on-chip SRAM + glue.
 
 Modelling decision: a multi-precision array is costed once, in the widest format it runs at full
 rate (rate >= 1 MAC per PE per cycle; TPU v1's int16 at quarter rate reuses its int8 multipliers),
@@ -8,9 +8,13 @@ area model; every on-chip memory counts as SRAM.
 """
 from __future__ import annotations
 
-from ..costs.area import area_mm2, total_area_mm2
+from typing import TYPE_CHECKING
+
 from ..precision import get_precision
-from ..spec.arch import ArchSpec
+from .area import area_mm2, total_area_mm2
+
+if TYPE_CHECKING:
+    from ..spec.arch import ArchSpec
 
 
 def pe_precision(arch: ArchSpec) -> str | None:
