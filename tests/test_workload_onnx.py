@@ -13,7 +13,7 @@ onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper, numpy_helper
 
 from accelsim.errors import WorkloadError
-from accelsim.workload.onnx_import import load_onnx
+from accelsim.workload.onnx import load_onnx
 from accelsim.workload.ops import Activation, Elementwise, Embedding, MatMul
 from accelsim.workload.registry import load_workload
 

@@ -14,7 +14,7 @@ from .graph import Workload
 IMPORTERS = {
     ".yaml": "accelsim.workload.yaml_format:load_workload_yaml",
     ".yml": "accelsim.workload.yaml_format:load_workload_yaml",
-    ".onnx": "accelsim.workload.onnx_import:load_onnx",
+    ".onnx": "accelsim.workload.onnx:load_onnx",
     ".csv": "accelsim.workload.topology_csv:load_topology_csv",
 }
 
