@@ -6,6 +6,7 @@ training run against the run's JSON, the HTML roofline's GPU roof against the GP
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -106,8 +107,8 @@ def test_html_figures_use_the_baselines_sparsity(monkeypatch):
     monkeypatch.setattr(plots, "report_figures", lambda result, gpus, sparse=False: seen.append(sparse) or {})
     result = sample_result()
     render_html(result)
-    result.extra["gpu_baseline"] = dict(result.extra["gpu_baseline"], sparse=True)
-    render_html(result)
+    sparse_baseline = dict(result.extra["gpu_baseline"], sparse=True)
+    render_html(dataclasses.replace(result, extra={**result.extra, "gpu_baseline": sparse_baseline}))
     assert seen == [False, True]
 
 

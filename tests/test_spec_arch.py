@@ -43,6 +43,22 @@ def test_override_changes_field_and_list_entry_by_name():
     assert arch.memory_holding("activations").size_kib == 8192
 
 
+def test_mapping_fields_of_a_loaded_arch_are_read_only():
+    """A spec may be shared (a sweep memoises one ArchSpec for every point of an arch), so its
+    mapping fields refuse writes instead of leaking a change into the next user."""
+    arch = load_arch("nvdla_full")
+    with pytest.raises(TypeError):
+        arch.matrix_unit.precisions["int8"] = 2.0
+    with pytest.raises(TypeError):
+        arch.energy["mac_int8_pj"] = 0.0
+    with pytest.raises(TypeError):
+        arch.vector_unit.op_cycles["exp"] = 1.0
+    with pytest.raises(TypeError):
+        del arch.function_units[0].elements_per_cycle["pool"]
+    assert not hasattr(arch.matrix_unit.precisions, "update")  # no mutating methods either
+    assert load_arch("nvdla_full") == arch
+
+
 @pytest.mark.parametrize("text,field,fragment,line,col", [
     (TPU_V1_MIN.replace("rows: 16", "rowz: 16"), "matrix_unit.rowz", "did you mean 'rows'", 5, 3),
     (TPU_V1_MIN.replace("rows: 16", "rows: sixteen"), "matrix_unit.rows", "expected an integer", 5, 9),

@@ -7,11 +7,13 @@ MiB, ``tdp_w`` watts. Every error names ``file:line:col`` and the field.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import Location, SpecError, did_you_mean
+from ..readonly import ReadOnlyMaps
 from ..spec.loader import archs_folder
 from ..yamlio import MarkedDict, load_yaml_file
 
@@ -28,19 +30,19 @@ _REQUIRED = ("version", "name", "sm_count", "dense_peak_tops", "vector_peak_tops
 
 
 @dataclass(frozen=True)
-class GpuSpec:
+class GpuSpec(ReadOnlyMaps):
     """One GPU (or one die of a multi-die board) as a roofline: peaks, bandwidth, power.
 
     ``dense_peak_tops`` / ``sparse_peak_tops`` map a precision key (:data:`GPU_PRECISIONS`) to
     10^12 ops/s; sparse means 2:4 structured sparsity. ``vector_peak_tops`` is the CUDA-core rate
-    used for non-matrix layers.
+    used for non-matrix layers. Both tables are read-only (accelsim/readonly.py).
     """
 
     name: str
     description: str
     sm_count: int
-    dense_peak_tops: dict[str, float]
-    sparse_peak_tops: dict[str, float]
+    dense_peak_tops: Mapping[str, float]
+    sparse_peak_tops: Mapping[str, float]
     vector_peak_tops: float
     memory_bandwidth_gbps: float
     memory_gb: float

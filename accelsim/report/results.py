@@ -1,13 +1,16 @@
 """Frozen result records. Every number a report shows is derived from the engine's timeline.
 
 Field names carry their units. Later features add fields; they never rename these.
+Mapping fields are read-only (accelsim/readonly.py); build a new mapping to change one.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 # the engine defines the timeline; re-exported here, beside the records that carry it
 from ..engine.timeline import CAUSES, TimelineEvent  # noqa: F401 - CAUSES is re-exported
+from ..readonly import ReadOnlyMaps
 
 
 @dataclass(frozen=True)
@@ -21,7 +24,7 @@ class TrafficRecord:
 
 
 @dataclass(frozen=True)
-class LayerResult:
+class LayerResult(ReadOnlyMaps):
     name: str
     op: str
     unit: str
@@ -33,14 +36,14 @@ class LayerResult:
     energy_j: float
     dram_bytes: int
     bound: str  # "compute" or "memory" by the arch's own roofline
-    cycles_by_cause: dict[str, int]
+    cycles_by_cause: Mapping[str, int]
     operational_intensity: float  # MACs per DRAM byte (inf when no DRAM traffic)
     traffic: tuple[TrafficRecord, ...] = ()
-    extra: dict = field(default_factory=dict)  # unit-specific details (folds, algorithm, ...)
+    extra: Mapping = field(default_factory=dict)  # unit-specific details (folds, algorithm, ...)
 
 
 @dataclass(frozen=True)
-class Totals:
+class Totals(ReadOnlyMaps):
     cycles: int
     seconds: float
     macs: int
@@ -48,12 +51,12 @@ class Totals:
     utilization: float
     energy_j: float
     dram_bytes: int
-    cycles_by_cause: dict[str, int]
-    energy_j_by_component: dict[str, float]
+    cycles_by_cause: Mapping[str, int]
+    energy_j_by_component: Mapping[str, float]
 
 
 @dataclass(frozen=True)
-class RunResult:
+class RunResult(ReadOnlyMaps):
     arch: str
     workload: str
     batch: int
@@ -62,4 +65,4 @@ class RunResult:
     totals: Totals
     layers: tuple[LayerResult, ...]
     timeline: tuple[TimelineEvent, ...]
-    extra: dict = field(default_factory=dict)  # sections added by later features (gpu_baseline, ...)
+    extra: Mapping = field(default_factory=dict)  # sections added by later features (gpu_baseline, ...)

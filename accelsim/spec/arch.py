@@ -1,6 +1,8 @@
 """Architecture spec: what a user writes in ``archs/*.yaml``.
 
 Every key carries its unit. Every field's ``doc`` is shown by ``accelsim list fields``.
+Mapping fields (``dict[str, float]`` in YAML) are read-only once a spec is built
+(accelsim/readonly.py): a spec may be shared, e.g. by every point of a sweep.
 """
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from dataclasses import dataclass
 
 from ..errors import AccelsimError, Location, SpecError
 from ..precision import get_precision
+from ..readonly import ReadOnlyMaps
 from ..sparsity.spec import SparsityHardwareSpec
 from .schema import spec_field
 from .simd_grid import SimdGridSpec
@@ -41,7 +44,7 @@ def products_per_sum(dataflow: str, rows: int) -> int | None:
 
 
 @dataclass(frozen=True)
-class MatrixUnitSpec:
+class MatrixUnitSpec(ReadOnlyMaps):
     rows: int = spec_field(doc="systolic array rows (PEs); the reduction dimension maps here in WS", min=1, max=1_000_000)
     cols: int = spec_field(doc="systolic array columns (PEs)", min=1, max=1_000_000)
     clock_mhz: float = spec_field(doc="clock in MHz", min=1e-3, max=1e6)
@@ -88,7 +91,7 @@ class MatrixUnitSpec:
 
 
 @dataclass(frozen=True)
-class VectorUnitSpec:
+class VectorUnitSpec(ReadOnlyMaps):
     lanes: int = spec_field(doc="SIMD lanes", min=1, max=10_000_000)
     sublanes: int = spec_field(1, doc="sublanes per lane (TPU v2/v3: 8)", min=1, max=1024)
     clock_mhz: float | None = spec_field(None, doc="clock in MHz (default: the matrix unit's)", min=1e-3, max=1e6)
@@ -141,7 +144,7 @@ class ScalarUnitSpec:
 
 
 @dataclass(frozen=True)
-class FunctionUnitSpec:
+class FunctionUnitSpec(ReadOnlyMaps):
     """A fixed-function vector-like unit (NVDLA's PDP for pooling, CDP for LRN): it runs only the
     functions it lists, each at its own throughput, beside the matrix and vector units."""
 
@@ -220,7 +223,7 @@ class HostLinkSpec:
 
 
 @dataclass(frozen=True)
-class ArchSpec:
+class ArchSpec(ReadOnlyMaps):
     version: int = spec_field(doc="spec format version (1)", choices=SUPPORTED_VERSIONS)
     name: str = spec_field(doc="short name")
     technology: TechnologySpec = spec_field(doc="process and static power")
