@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+import accelsim
+
+PACKAGE_ROOT = os.path.dirname(os.path.dirname(accelsim.__file__))  # the accelsim under test (installed or checkout)
 
 SCRIPT = """
 import sys
@@ -31,7 +32,7 @@ for load in (load_onnx, load_workload):
 def test_onnx_file_without_onnx_installed_is_a_clean_error(tmp_path):
     path = tmp_path / "tiny.onnx"
     path.write_bytes(b"\x08\x07")  # never parsed: the missing dependency is reported first
-    env = dict(os.environ, PYTHONPATH=str(REPO))
+    env = dict(os.environ, PYTHONPATH=PACKAGE_ROOT)
     proc = subprocess.run([sys.executable, "-c", SCRIPT, str(path)], check=False, env=env,
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
