@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..common import positive_int
+from ..common import non_negative_int, positive_int
 
 NAME = "gemm"
 HELP = "time one GEMM on a systolic array (fast model), or run it PE by PE with --functional"
@@ -14,16 +14,6 @@ DESCRIPTION = (
     "model's count and whether C equals numpy (see docs/systolic.md)."
 )
 MAX_FUNCTIONAL_PE_CYCLES = 2_000_000_000  # refuse runs that would take minutes
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {value}")
-    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="load the next stationary tile while the current fold streams")
     parser.add_argument("--functional", action="store_true",
                         help="run the PE-level functional model")
-    parser.add_argument("--seed", type=_seed, default=0,
+    parser.add_argument("--seed", type=non_negative_int, default=0,
                         help="random seed for the operands (integer; default 0)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
